@@ -1,0 +1,58 @@
+"""Hong Kong Identity Card numbers: check digit validation, keyed hashing and masking.
+
+The number itself is never stored: only an HMAC under HKID_HASH_KEY (to find a duplicate or match a
+document) and a masked display form.
+"""
+
+import hashlib
+import hmac
+import re
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+HKID_PATTERN = re.compile(r"^([A-Z]{1,2})([0-9]{6})\(?([0-9A])\)?$")
+
+
+def hkid_normalise(raw: str) -> str:
+    """Upper-case the number and drop spaces, keeping the shape `A1234567` (no brackets)."""
+    compact = re.sub(r"\s+", "", raw or "").upper()
+    match = HKID_PATTERN.match(compact)
+    if not match:
+        raise ValidationError(_("Enter an HKID number like A123456(3)."), code="hkid_format")
+    prefix, digits, check = match.groups()
+    return f"{prefix}{digits}{check}"
+
+
+def hkid_check_digit(prefix: str, digits: str) -> str:
+    """The check digit of an HKID: weights 9..2 over (space-padded) prefix and digits, mod 11."""
+    padded = prefix.rjust(2)
+    values = [36 if ch == " " else ord(ch) - ord("A") + 10 for ch in padded]
+    values += [int(d) for d in digits]
+    total = sum(value * weight for value, weight in zip(values, range(9, 1, -1), strict=True))
+    remainder = (11 - total % 11) % 11
+    return "A" if remainder == 10 else str(remainder)
+
+
+def hkid_validate(raw: str) -> str:
+    """Return the normalised HKID or raise ValidationError when the format or check digit is wrong."""
+    normalised = hkid_normalise(raw)
+    prefix, digits, check = normalised[:-7], normalised[-7:-1], normalised[-1]
+    if hkid_check_digit(prefix, digits) != check:
+        raise ValidationError(
+            _("This HKID number is not valid: check the digit in brackets."), code="hkid_check_digit"
+        )
+    return normalised
+
+
+def hkid_hash(normalised: str) -> str:
+    """Keyed hash of a normalised HKID (HMAC-SHA256): no rainbow table recovers it without the key."""
+    key = settings.HKID_HASH_KEY.encode()
+    return hmac.new(key, normalised.encode(), hashlib.sha256).hexdigest()
+
+
+def hkid_mask(normalised: str) -> str:
+    """Masked display form, e.g. `A123***(3)`: the prefix, three digits and the check digit."""
+    prefix, digits, check = normalised[:-7], normalised[-7:-1], normalised[-1]
+    return f"{prefix}{digits[:3]}***({check})"

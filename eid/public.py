@@ -1,0 +1,39 @@
+"""The only module of eid that other apps import: identity, assurance, departments and audit."""
+
+from eid.assurance import authentication_methods, session_assurance_level
+from eid.audit.chain import audit_log
+from eid.constants import (
+    LANGUAGE_CODES,
+    REGION_OF_DISTRICT,
+    SCOPE_DESCRIPTIONS,
+    SCOPES,
+    AssuranceLevel,
+    District,
+    Language,
+    OfficerRole,
+)
+from eid.errors import ApplicationError, PermissionDeniedError
+from eid.models import Department, OfficerMembership, User
+from eid.selectors import department_list, officer_department_ids, officer_memberships
+
+__all__ = [
+    "LANGUAGE_CODES",
+    "REGION_OF_DISTRICT",
+    "SCOPES",
+    "SCOPE_DESCRIPTIONS",
+    "ApplicationError",
+    "AssuranceLevel",
+    "Department",
+    "District",
+    "Language",
+    "OfficerMembership",
+    "OfficerRole",
+    "PermissionDeniedError",
+    "User",
+    "audit_log",
+    "authentication_methods",
+    "department_list",
+    "officer_department_ids",
+    "officer_memberships",
+    "session_assurance_level",
+]

@@ -1,0 +1,18 @@
+"""Production: every secret and endpoint from the environment; refuses to start without them."""
+
+from portal.settings.base import *  # noqa: F403
+from portal.settings.env import env_bool, env_int, env_str
+
+PORTAL_ENVIRONMENT = "production"
+DEBUG = False
+HKID_HASH_KEY = env_str("HKID_HASH_KEY")
+
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SECURE_HSTS_PRELOAD = True
+SESSION_COOKIE_SECURE = True
+CSRF_COOKIE_SECURE = True
+SESSION_COOKIE_NAME = "__Host-sessionid"
+CSRF_COOKIE_NAME = "__Host-csrftoken"

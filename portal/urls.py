@@ -1,0 +1,28 @@
+from django.conf.urls.i18n import i18n_patterns
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView
+
+from portal import views
+
+handler400 = "portal.views.bad_request"
+handler403 = "portal.views.permission_denied"
+handler404 = "portal.views.page_not_found"
+handler500 = "portal.views.server_error"
+
+urlpatterns = [
+    path("healthz", views.healthz, name="healthz"),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
+]
+
+urlpatterns += i18n_patterns(
+    path("", views.home, name="home"),
+    path("my/", views.my_portal, name="my_portal"),
+    path("back-office/", views.back_office, name="back_office"),
+    path("back-office/messages/", include("services.notifications.backoffice_urls")),
+    path("eid/", include("eid.urls")),
+    path("services/", include("services.urls")),
+    path("accounts/", include("allauth.urls")),
+    path("admin/", admin.site.urls),
+    prefix_default_language=True,
+)
