@@ -1,0 +1,61 @@
+# The two commands: `make run` (a working portal with demo data) and `make test` (lint + the suite).
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+export DJANGO_SETTINGS_MODULE ?= portal.settings.dev
+
+.PHONY: install install-test assets run test lint worker messages clean demo-data
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: requirements.txt $(VENV)/bin/python
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-test: requirements-test.txt requirements.txt $(VENV)/.installed
+	$(PY) -m pip install --quiet -r requirements-test.txt
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+static/build/css/portal.css: node_modules/.installed frontend/portal.scss frontend/build.mjs
+	npm run --silent build
+
+## install: the virtualenv, Python packages, npm packages and the compiled stylesheet
+install: $(VENV)/.installed static/build/css/portal.css
+
+assets: static/build/css/portal.css
+
+## run: migrate the SQLite database, load demo data and serve on http://127.0.0.1:$(PORT)
+run: install
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo
+	$(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+## test: lint, then the whole suite (SQLite by default; DATABASE_URL/CELERY_BROKER_URL switch it)
+test: install $(VENV)/.installed-test lint
+	DJANGO_SETTINGS_MODULE=portal.settings.test $(PY) -m pytest $(PYTEST_ARGS)
+
+## lint: ruff, formatting, and no missing migrations
+lint: $(VENV)/.installed-test
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	DJANGO_SETTINGS_MODULE=portal.settings.test $(PY) manage.py makemigrations --check --dry-run
+
+## worker: a real Celery worker (needs CELERY_BROKER_URL, e.g. redis://127.0.0.1:6379/0)
+worker: install
+	@test -n "$$CELERY_BROKER_URL" || (echo "Set CELERY_BROKER_URL (e.g. redis://127.0.0.1:6379/0) to run a worker."; exit 2)
+	$(VENV)/bin/celery -A portal worker --loglevel=INFO
+
+## messages: extract translatable strings and compile the catalogues
+messages: $(VENV)/.installed-test
+	$(PY) manage.py makemessages -l zh_Hant -l zh_Hans --ignore=.venv --ignore=node_modules --ignore=static
+	$(PY) manage.py compilemessages --ignore=.venv
+
+clean:
+	rm -rf $(VENV) node_modules static/build staticfiles var

@@ -1,0 +1,68 @@
+"""Settings from the environment: production passes `check --deploy`; seed_demo refuses production."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+
+ROOT = Path(__file__).resolve().parents[2]
+PRODUCTION_ENV = {
+    "DJANGO_SETTINGS_MODULE": "portal.settings.prod",
+    "SECRET_KEY": "x" * 20 + "production-secret-key-from-the-environment-0123456789",
+    "HKID_HASH_KEY": "a-different-key-for-hkid-hashing-0123456789",
+    "ALLOWED_HOSTS": "eid.example.gov.hk",
+    "SITE_URL": "https://eid.example.gov.hk",
+    "DATABASE_URL": "sqlite:///:memory:",
+}
+
+
+def _manage(*args: str, env: dict) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "CELERY_BROKER_URL", "SECRET_KEY"}}
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_production_settings_pass_check_deploy_without_warnings() -> None:
+    result = _manage("check", "--deploy", "--fail-level", "WARNING", env=PRODUCTION_ENV)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_production_settings_refuse_to_start_without_a_secret_key() -> None:
+    env = {k: v for k, v in PRODUCTION_ENV.items() if k != "SECRET_KEY"}
+    result = _manage("check", env=env)
+    assert result.returncode != 0
+    assert "Set the SECRET_KEY environment variable" in result.stderr
+
+
+def test_seed_demo_refuses_production_settings(settings: object) -> None:
+    settings.PORTAL_ENVIRONMENT = "production"
+    with pytest.raises(CommandError, match="production"):
+        call_command("seed_demo")
+
+
+def test_seed_demo_is_idempotent(db: None) -> None:
+    from eid.models import Department, User
+    from services.notifications.models import Message
+
+    call_command("seed_demo", stdout=open(os.devnull, "w"))  # noqa: SIM115
+    counts = (User.objects.count(), Department.objects.count(), Message.objects.count())
+    call_command("seed_demo", stdout=open(os.devnull, "w"))  # noqa: SIM115
+    assert (User.objects.count(), Department.objects.count(), Message.objects.count()) == counts
+    assert User.objects.get(email="substantial@demo.local").hkid_masked == "B234***(1)"
+    assert User.objects.get(email="admin@demo.local").is_superuser
+
+
+def test_tasks_run_eagerly_without_a_broker_and_on_the_broker_with_one(settings: object) -> None:
+    from portal.celery import app
+
+    assert app.conf.task_always_eager is (not settings.CELERY_BROKER_URL)
