@@ -12,7 +12,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-HKID_PATTERN = re.compile(r"^([A-Z]{1,2})([0-9]{6})\(?([0-9A])\)?$")
+HKID_PATTERN = re.compile(r"\A([A-Z]{1,2})([0-9]{6})(?:\(([0-9A])\)|([0-9A]))\Z")
 
 
 def hkid_normalise(raw: str) -> str:
@@ -21,8 +21,8 @@ def hkid_normalise(raw: str) -> str:
     match = HKID_PATTERN.match(compact)
     if not match:
         raise ValidationError(_("Enter an HKID number like A123456(3)."), code="hkid_format")
-    prefix, digits, check = match.groups()
-    return f"{prefix}{digits}{check}"
+    prefix, digits, bracketed, bare = match.groups()
+    return f"{prefix}{digits}{bracketed or bare}"
 
 
 def hkid_check_digit(prefix: str, digits: str) -> str:

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from eid.constants import REGION_OF_DISTRICT, AssuranceLevel, District, Language, OfficerRole
 
 mobile_validator = RegexValidator(
-    r"^\+852[2-9][0-9]{7}$",
+    r"\A\+852[4-9][0-9]{7}\Z",
     _("Enter a Hong Kong mobile number like +852 9123 4567."),
 )
 

@@ -1,6 +1,7 @@
 """Appending to and verifying the audit chain."""
 
 import hashlib
+import ipaddress
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -9,6 +10,7 @@ from datetime import datetime
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.ipv6 import clean_ipv6_address
 
 from eid.audit.models import AuditEvent, AuditHead
 
@@ -47,9 +49,15 @@ def _event_digest(
 
 
 def _client_ip(request: HttpRequest | None) -> str | None:
-    if request is None:
+    """REMOTE_ADDR as the database will store it (IPv6 normalised), or None when absent or malformed."""
+    raw = request.META.get("REMOTE_ADDR") if request is not None else None
+    if not raw:
         return None
-    return request.META.get("REMOTE_ADDR") or None
+    try:
+        ipaddress.ip_address(raw)
+    except ValueError:
+        return None
+    return clean_ipv6_address(raw) if ":" in raw else raw
 
 
 def audit_log(

@@ -103,7 +103,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "account_login"
-LOGIN_REDIRECT_URL = "portal:home"
+LOGIN_REDIRECT_URL = "my_portal"
 
 # allauth: email is the login; the accounts issue adds MFA and assurance on top.
 ACCOUNT_LOGIN_METHODS = {"email"}
