@@ -44,7 +44,9 @@ class ServiceContractTests:
         assert response.status_code == 302
         assert "/accounts/login/" in response["Location"]
 
-    def test_guard_enforces_the_declared_level(self, service: ServiceApp, user_factory: type, db: None) -> None:
+    def test_guard_enforces_the_declared_level(
+        self, service: ServiceApp, user_factory: type, db: None
+    ) -> None:
         """Below the required level → step-up page; at it (with a second factor if needed) → the page."""
         for level in AssuranceLevel:
             citizen = user_factory(assurance_level=level)

@@ -23,7 +23,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     password = factory.django.Password(TEST_PASSWORD)
 
     @factory.post_generation
-    def verified_email(obj: User, create: bool, extracted: object, **kwargs: object) -> None:  # noqa: N805
+    def verified_email(obj: User, create: bool, extracted: object, **kwargs: object) -> None:
         if create:
             EmailAddress.objects.create(user=obj, email=obj.email, verified=True, primary=True)
 

@@ -14,4 +14,9 @@ def audit_verify_chain_task() -> dict:
     report = audit_chain_verify()
     if not report.ok:
         logger.error("Audit chain broken at event #%s: %s", report.broken_at, report.reason)
-    return {"ok": report.ok, "checked": report.checked, "broken_at": report.broken_at, "reason": report.reason}
+    return {
+        "ok": report.ok,
+        "checked": report.checked,
+        "broken_at": report.broken_at,
+        "reason": report.reason,
+    }

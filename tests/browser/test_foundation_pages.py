@@ -22,14 +22,18 @@ def t(language: str, text: str) -> str:
 
 @pytest.fixture
 def demo(db: None) -> dict:
-    department = DepartmentFactory(code="ogcio", name_en="Digital Policy Office", name_zh_hant="數字政策辦公室")
+    department = DepartmentFactory(
+        code="ogcio", name_en="Digital Policy Office", name_zh_hant="數字政策辦公室"
+    )
     resident = UserFactory(assurance_level=AssuranceLevel.LOW)
     message = MessageFactory(recipient=resident, department=department, subject="Welcome")
     return {"resident": resident, "message": message, "department": department}
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_catalogue_in_each_language(page: object, live_server: object, demo: dict, axe_clean: object, language: str) -> None:
+def test_catalogue_in_each_language(
+    page: object, live_server: object, demo: dict, axe_clean: object, language: str
+) -> None:
     page.goto(f"{live_server.url}/{language}/services/")
     assert page.locator("html").get_attribute("lang") == language
     expected = {"en": "Message inbox", "zh-hant": "訊息收件匣"}[language]  # declared by the service
@@ -41,7 +45,9 @@ def test_catalogue_in_each_language(page: object, live_server: object, demo: dic
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_my_portal_in_each_language(page: object, live_server: object, demo: dict, axe_clean: object, language: str) -> None:
+def test_my_portal_in_each_language(
+    page: object, live_server: object, demo: dict, axe_clean: object, language: str
+) -> None:
     sign_in(page, live_server, demo["resident"])
     page.goto(f"{live_server.url}/{language}/my/")
     assert page.locator("html").get_attribute("lang") == language
@@ -55,9 +61,13 @@ def test_my_portal_in_each_language(page: object, live_server: object, demo: dic
     axe_clean(page)
 
 
-@pytest.mark.parametrize("path", ["/{lang}/", "/{lang}/eid/step-up/?level=2", "/{lang}/nowhere/", "/{lang}/accounts/login/"])
+@pytest.mark.parametrize(
+    "path", ["/{lang}/", "/{lang}/eid/step-up/?level=2", "/{lang}/nowhere/", "/{lang}/accounts/login/"]
+)
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_other_pages_pass_axe(page: object, live_server: object, demo: dict, axe_clean: object, path: str, language: str) -> None:
+def test_other_pages_pass_axe(
+    page: object, live_server: object, demo: dict, axe_clean: object, path: str, language: str
+) -> None:
     page.goto(live_server.url + path.format(lang=language))
     assert page.locator("html").get_attribute("lang") == language
     axe_clean(page)
@@ -66,7 +76,11 @@ def test_other_pages_pass_axe(page: object, live_server: object, demo: dict, axe
 def test_back_office_passes_axe(page: object, live_server: object, demo: dict, axe_clean: object) -> None:
     officer = OfficerMembershipFactory(department=demo["department"]).user
     sign_in(page, live_server, officer)
-    for path in ["/en/back-office/", "/en/back-office/messages/", f"/en/back-office/messages/{demo['message'].pk}/"]:
+    for path in [
+        "/en/back-office/",
+        "/en/back-office/messages/",
+        f"/en/back-office/messages/{demo['message'].pk}/",
+    ]:
         page.goto(live_server.url + path)
         assert page.get_by_role("heading", level=1).is_visible()
         axe_clean(page)
@@ -79,7 +93,9 @@ def test_the_language_switcher_keeps_the_page(page: object, live_server: object,
     assert page.locator("html").get_attribute("lang") == "zh-hant"
 
 
-def test_the_skip_link_is_first_and_moves_focus_to_main(page: object, live_server: object, demo: dict) -> None:
+def test_the_skip_link_is_first_and_moves_focus_to_main(
+    page: object, live_server: object, demo: dict
+) -> None:
     page.goto(f"{live_server.url}/en/services/")
     page.keyboard.press("Tab")
     focused = page.evaluate("document.activeElement.textContent.trim()")
@@ -94,7 +110,9 @@ def test_pages_fit_a_phone_without_javascript(browser: object, live_server: obje
     sign_in(page, live_server, demo["resident"])
     for path in ["/zh-hant/services/", "/zh-hant/my/", "/zh-hant/services/inbox/"]:
         page.goto(live_server.url + path)
-        overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        overflow = page.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
         assert overflow <= 0, f"{path} scrolls sideways by {overflow}px on a phone"
         # The navigation is reachable without the (JavaScript) menu button.
         assert page.get_by_role("navigation", name=t("zh-hant", "Main navigation")).is_visible()

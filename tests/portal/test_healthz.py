@@ -24,7 +24,9 @@ def test_healthz_is_503_when_the_database_fails(client: object, db: None) -> Non
     assert response.json()["checks"]["database"] == "error: OperationalError"
 
 
-def test_healthz_is_503_when_a_configured_broker_is_unreachable(client: object, db: None, settings: object) -> None:
+def test_healthz_is_503_when_a_configured_broker_is_unreachable(
+    client: object, db: None, settings: object
+) -> None:
     settings.CELERY_BROKER_URL = "redis://127.0.0.1:1/0"
     response = client.get("/healthz")
     assert response.status_code == 503

@@ -26,7 +26,9 @@ def test_my_portal_shows_each_services_items(client: object, resident: object) -
     assert b"3 unread" in response.content
 
 
-def test_my_portal_query_count_does_not_grow_with_the_residents_data(client: object, resident: object) -> None:
+def test_my_portal_query_count_does_not_grow_with_the_residents_data(
+    client: object, resident: object
+) -> None:
     client.force_login(resident)
     MessageFactory(recipient=resident)
     with_one = _queries_for_my_portal(client)

@@ -2,10 +2,10 @@
 
 from urllib.parse import parse_qs, urlsplit
 
+from django.contrib.auth.models import AnonymousUser
+from django.contrib.sessions.middleware import SessionMiddleware
 from django.http import HttpResponse
 from django.test import RequestFactory
-from django.contrib.sessions.middleware import SessionMiddleware
-from django.contrib.auth.models import AnonymousUser
 from django.utils import translation
 
 from eid.constants import AssuranceLevel
@@ -69,19 +69,23 @@ def test_a_high_resident_with_a_second_factor_gets_in(client: object, user_facto
     assert response.status_code == 200 and response.content == b"inside"
 
 
-def test_the_step_up_page_explains_verification_to_an_unproofed_resident(client: object, resident: object) -> None:
+def test_the_step_up_page_explains_verification_to_an_unproofed_resident(
+    client: object, resident: object
+) -> None:
     client.force_login(resident)
     response = client.get("/en/eid/step-up/", {"level": "2", "next": "/en/services/inbox/"})
     assert response.status_code == 403
     assert b"Get your identity verified" in response.content
 
 
-def test_the_step_up_page_asks_a_proofed_resident_for_a_second_factor(client: object, user_factory: type, db: None) -> None:
+def test_the_step_up_page_asks_a_proofed_resident_for_a_second_factor(
+    client: object, user_factory: type, db: None
+) -> None:
     client.force_login(user_factory(assurance_level=AssuranceLevel.SUBSTANTIAL))
     response = client.get("/zh-hant/eid/step-up/", {"level": "2", "next": "/zh-hant/my/"})
     assert response.status_code == 403
-    assert "Confirm it is you".encode() not in response.content  # translated on the Chinese page
-    assert 'lang="zh-hant"'.encode() in response.content
+    assert b"Confirm it is you" not in response.content  # translated on the Chinese page
+    assert b'lang="zh-hant"' in response.content
 
 
 def test_the_step_up_page_never_redirects_off_site(client: object, user_factory: type, db: None) -> None:
