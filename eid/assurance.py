@@ -12,12 +12,12 @@ from eid.constants import AssuranceLevel
 _STRONG_METHODS = {"mfa"}
 
 
-def authentication_methods(request: HttpRequest) -> list[str]:
+def authentication_methods(request: HttpRequest, user: object | None = None) -> list[str]:
     """The `amr`-style methods used in this session, e.g. ["pwd"], ["pwd", "otp"], ["hwk"]."""
     from allauth.account.authentication import get_authentication_records
 
     methods: list[str] = []
-    for record in get_authentication_records(request, request.user):
+    for record in get_authentication_records(request, user or getattr(request, "user", None)):
         method = record.get("method")
         if method == "password":
             methods.append("pwd")

@@ -147,3 +147,49 @@ class OfficerMembership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} @ {self.department.code} ({self.role})"
+
+
+class VerificationRequest(models.Model):
+    """A resident's request to be identity-proofed to SUBSTANTIAL at a registration counter."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for a counter visit")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    class Document(models.TextChoices):
+        HKID_CARD = "hkid_card", _("Hong Kong Identity Card")
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="verification_requests")
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PENDING)
+    # What the resident claims; checked against the document by an officer.
+    legal_name_en = models.CharField(_("legal name (English)"), max_length=150)
+    legal_name_zh = models.CharField(_("legal name (Chinese)"), max_length=50, blank=True)
+    date_of_birth = models.DateField(_("date of birth"))
+    hkid_hash = models.CharField(max_length=64, editable=False)
+    hkid_masked = models.CharField(_("HKID (masked)"), max_length=16, editable=False)
+    submitted_at = models.DateTimeField(_("submitted"), auto_now_add=True)
+    # The officer's decision.
+    decided_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("officer")
+    )
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    department = models.ForeignKey(
+        Department, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    document_type = models.CharField(_("document checked"), max_length=32, choices=Document.choices, blank=True)
+    reason = models.CharField(_("reason"), max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["submitted_at", "pk"]
+        verbose_name = _("verification request")
+        verbose_name_plural = _("verification requests")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"], condition=models.Q(status="pending"), name="eid_one_pending_verification"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.status})"

@@ -14,6 +14,7 @@ from eid.constants import (
 )
 from eid.errors import ApplicationError, PermissionDeniedError
 from eid.models import Department, OfficerMembership, User
+from eid.notices import resident_notice, resident_notify
 from eid.selectors import department_list, officer_department_ids, officer_memberships
 
 __all__ = [
@@ -35,5 +36,7 @@ __all__ = [
     "department_list",
     "officer_department_ids",
     "officer_memberships",
+    "resident_notice",
+    "resident_notify",
     "session_assurance_level",
 ]

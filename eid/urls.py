@@ -1,8 +1,13 @@
 from django.urls import path
 
-from eid import views
+from eid.views import security, step_up, verification
 
 app_name = "eid"
 urlpatterns = [
-    path("step-up/", views.step_up, name="step_up"),
+    path("step-up/", step_up.step_up, name="step_up"),
+    path("security/", security.security_home, name="security"),
+    path("verification/", verification.verification_home, name="verification"),
+    path(
+        "verification/<int:request_id>/withdraw/", verification.verification_withdraw, name="verification_withdraw"
+    ),
 ]

@@ -20,6 +20,7 @@ urlpatterns += i18n_patterns(
     path("my/", views.my_portal, name="my_portal"),
     path("back-office/", views.back_office, name="back_office"),
     path("back-office/messages/", include("services.notifications.backoffice_urls")),
+    path("back-office/verification/", include("eid.backoffice_urls")),
     path("eid/", include("eid.urls")),
     path("services/", include("services.urls")),
     path("accounts/", include("allauth.urls")),

@@ -28,7 +28,9 @@ def back_office(request: HttpRequest) -> HttpResponse:
     memberships = list(officer_memberships(officer=request.user))
     if not memberships:
         raise Http404
-    return render(request, "portal/back_office.html", {"memberships": memberships})
+    verifies_identity = any(membership.department.verifies_identity for membership in memberships)
+    context = {"memberships": memberships, "verifies_identity": verifies_identity}
+    return render(request, "portal/back_office.html", context)
 
 
 @never_cache

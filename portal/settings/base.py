@@ -35,6 +35,8 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "allauth",
     "allauth.account",
+    "allauth.mfa",
+    "allauth.usersessions",
     "rest_framework",
     "drf_spectacular",
     "django_celery_results",
@@ -54,6 +56,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "allauth.usersessions.middleware.UserSessionsMiddleware",
     "portal.middleware.ReferrerAndPermissionsPolicyMiddleware",
 ]
 
@@ -107,13 +110,42 @@ LOGIN_REDIRECT_URL = "my_portal"
 
 # allauth: email is the login; the accounts issue adds MFA and assurance on top.
 ACCOUNT_LOGIN_METHODS = {"email"}
-ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_SIGNUP_FIELDS = ["email*", "phone", "password1*", "password2*"]
+ACCOUNT_PHONE_VERIFICATION_ENABLED = True
+SMS_BACKEND = env_str("SMS_BACKEND", "eid.sms.ConsoleSMSProvider")
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if SITE_URL.startswith("https://") else "http"
+ACCOUNT_ADAPTER = "eid.adapters.AccountAdapter"
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "[eID] "
+ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+ACCOUNT_REAUTHENTICATION_TIMEOUT = 300
+# Five failed sign-ins per account lock it for 15 minutes; the resident is told when to retry.
+LOGIN_LOCKOUT_SECONDS = 15 * 60
+ACCOUNT_RATE_LIMITS = {
+    "login_failed": f"10/m/ip,5/{LOGIN_LOCKOUT_SECONDS}s/key",
+    "login": "30/m/ip",
+    "signup": "10/m/ip,50/h/ip",
+    "reset_password": "10/m/ip,3/h/key",
+    "reset_password_from_key": "20/m/ip",
+    "reauthenticate": "10/m/user",
+}
+
+# MFA: TOTP with recovery codes, WebAuthn security keys and passkeys (also for passwordless sign-in).
+MFA_ADAPTER = "eid.adapters.MFAAdapter"
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+MFA_PASSKEY_LOGIN_ENABLED = True
+MFA_TOTP_ISSUER = "eID Portal"
+MFA_TOTP_TOLERANCE = 1
+MFA_WEBAUTHN_USER_VERIFICATION = "preferred"
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = SITE_URL.startswith("http://")
+# TOTP secrets are encrypted at rest with this key (Fernet); production sets its own.
+MFA_ENCRYPTION_KEY = env_str("MFA_ENCRYPTION_KEY", SECRET_KEY)
+# Tracking activity would write to the database on every request; sessions are recorded at sign-in.
+USERSESSIONS_TRACK_ACTIVITY = False
 
 # Internationalisation: English, Traditional and Simplified Chinese, always prefixed in the URL.
 LANGUAGE_CODE = "en"

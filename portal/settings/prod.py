@@ -6,6 +6,7 @@ from portal.settings.env import env_bool, env_int, env_str
 PORTAL_ENVIRONMENT = "production"
 DEBUG = False
 HKID_HASH_KEY = env_str("HKID_HASH_KEY")
+MFA_ENCRYPTION_KEY = env_str("MFA_ENCRYPTION_KEY")
 
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

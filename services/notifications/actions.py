@@ -7,7 +7,12 @@ from services.notifications.models import Message
 
 @transaction.atomic
 def message_deliver(
-    *, recipient: User, department: Department, subject: str, body: str, notification_type: str = "message"
+    *,
+    recipient: User,
+    department: Department | None,
+    subject: str,
+    body: str,
+    notification_type: str = "message",
 ) -> Message:
     """Put a message in a resident's inbox (the in-portal channel)."""
     return Message.objects.create(

@@ -8,4 +8,7 @@ class NotificationsConfig(AppConfig):
     verbose_name = _("Notifications")
 
     def ready(self) -> None:
-        from services.notifications import service  # noqa: F401  (registers the service)
+        from eid.public import resident_notice
+        from services.notifications import receivers, service  # noqa: F401  (registers the service)
+
+        resident_notice.connect(receivers.deliver_resident_notice, dispatch_uid="inbox.resident_notice")

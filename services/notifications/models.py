@@ -9,7 +9,10 @@ class Message(models.Model):
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="inbox_messages"
     )
-    department = models.ForeignKey("eid.Department", on_delete=models.PROTECT, related_name="+")
+    # Empty for messages from the portal itself rather than a department.
+    department = models.ForeignKey(
+        "eid.Department", on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
     notification_type = models.CharField(_("type"), max_length=64, default="message")
     subject = models.CharField(_("subject"), max_length=200)
     body = models.TextField(_("message"), max_length=10_000)

@@ -13,6 +13,7 @@ PRODUCTION_ENV = {
     "DJANGO_SETTINGS_MODULE": "portal.settings.prod",
     "SECRET_KEY": "x" * 20 + "production-secret-key-from-the-environment-0123456789",
     "HKID_HASH_KEY": "a-different-key-for-hkid-hashing-0123456789",
+    "MFA_ENCRYPTION_KEY": "a-third-key-for-totp-secrets-0123456789",
     "ALLOWED_HOSTS": "eid.example.gov.hk",
     "SITE_URL": "https://eid.example.gov.hk",
     "DATABASE_URL": "sqlite:///:memory:",

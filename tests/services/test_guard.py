@@ -89,6 +89,12 @@ def test_the_step_up_page_asks_a_proofed_resident_for_a_second_factor(
 
 
 def test_the_step_up_page_never_redirects_off_site(client: object, user_factory: type, db: None) -> None:
-    client.force_login(user_factory(assurance_level=AssuranceLevel.SUBSTANTIAL))
+    from allauth.mfa.models import Authenticator
+
+    citizen = user_factory(assurance_level=AssuranceLevel.SUBSTANTIAL)
+    Authenticator.objects.create(user=citizen, type=Authenticator.Type.TOTP, data={"secret": "x"})
+    client.force_login(citizen)
     response = client.get("/en/eid/step-up/", {"level": "2", "next": "https://evil.example/phish"})
-    assert b'name="next" value="/en/accounts/login/?next=/"' in response.content
+    assert b'href="/en/accounts/2fa/reauthenticate/?next=/"' in response.content
+    response = client.get("/en/eid/step-up/", {"level": "2", "next": "/en/services/inbox/"})
+    assert b'href="/en/accounts/2fa/reauthenticate/?next=/en/services/inbox/"' in response.content

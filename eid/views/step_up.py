@@ -35,5 +35,11 @@ def step_up(request: HttpRequest) -> HttpResponse:
         and (session_level or 0) < required,
         "next_url": safe_next_url(request, request.GET.get("next")),
     }
+    if context["needs_stronger_sign_in"]:
+        from allauth.mfa.models import Authenticator
+
+        types = set(Authenticator.objects.filter(user=request.user).values_list("type", flat=True))
+        context["can_use_totp"] = Authenticator.Type.TOTP in types
+        context["can_use_passkey"] = Authenticator.Type.WEBAUTHN in types
     # 403: the page is shown, but the resource was not; screen readers hear the explanation.
     return render(request, "eid/step_up.html", context, status=403)
