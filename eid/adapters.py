@@ -9,12 +9,13 @@ from allauth.account.adapter import DefaultAccountAdapter
 from allauth.mfa.adapter import DefaultMFAAdapter
 from allauth.mfa.models import Authenticator
 from cryptography.fernet import Fernet, InvalidToken
+from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from eid.audit.chain import audit_log
 from eid.constants import AssuranceLevel
 from eid.models import User, mobile_validator
 from eid.sms import sms_send
@@ -38,12 +39,11 @@ class AccountAdapter(DefaultAccountAdapter):
         return super().validation_error(code, *args)
 
     # Mobile numbers: stored on the resident, verified by a code sent by SMS.
+    def phone_form_field(self, **kwargs: Any) -> forms.Field:
+        return HongKongMobileField(**kwargs)
+
     def clean_phone(self, phone: str) -> str:
-        compact = re.sub(r"[\s-]", "", phone or "")
-        if compact and not compact.startswith("+"):
-            compact = f"+852{compact}"
-        mobile_validator(compact)
-        return compact
+        return normalise_mobile(phone)
 
     def set_phone(self, user: User, phone: str, verified: bool) -> None:
         user.mobile_number = phone
@@ -54,9 +54,16 @@ class AccountAdapter(DefaultAccountAdapter):
         return (user.mobile_number, user.mobile_verified) if user.mobile_number else None
 
     def set_phone_verified(self, user: User, phone: str) -> None:
-        if user.mobile_number == phone:
-            user.mobile_verified = True
-            user.save(update_fields=["mobile_verified"])
+        # Called when the code proved possession; after a change the number is not stored yet.
+        user.mobile_number = phone
+        user.mobile_verified = True
+        user.save(update_fields=["mobile_number", "mobile_verified"])
+        audit_log(
+            event_type="account.mobile_verified",
+            actor=user,
+            subject=user,
+            data={"mobile": phone[:-4] + "****"},
+        )
 
     def get_user_by_phone(self, phone: str) -> User | None:
         return User.objects.filter(mobile_number=phone, mobile_verified=True).order_by("pk").first()
@@ -64,8 +71,30 @@ class AccountAdapter(DefaultAccountAdapter):
     def send_verification_code_sms(self, user: User, phone: str, code: str, **kwargs: Any) -> None:
         sms_send(
             to=phone,
-            body=gettext("Your eID verification code is %(code)s. Never share it with anyone.") % {"code": code},
+            body=gettext("Your eID verification code is %(code)s. Never share it with anyone.")
+            % {"code": code},
         )
+
+
+def normalise_mobile(raw: str) -> str:
+    """`9123 4567` or `+852 9123-4567` → `+85291234567`; raises ValidationError otherwise."""
+    compact = re.sub(r"[\s()-]", "", raw or "")[:20]
+    if compact and not compact.startswith("+"):
+        compact = f"+852{compact}"
+    mobile_validator(compact)
+    return compact
+
+
+class HongKongMobileField(forms.CharField):
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("max_length", 20)
+        kwargs.setdefault("help_text", _("A Hong Kong mobile number, e.g. 9123 4567."))
+        kwargs.setdefault("widget", forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}))
+        super().__init__(**kwargs)
+
+    def to_python(self, value: object) -> str:
+        value = super().to_python(value)
+        return normalise_mobile(value) if value else value
 
 
 def _fernet() -> Fernet:

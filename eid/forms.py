@@ -29,7 +29,7 @@ class VerificationRequestForm(forms.Form):
     def clean_hkid(self) -> str:
         return hkid_validate(self.cleaned_data["hkid"])
 
-    def clean_date_of_birth(self):  # noqa: ANN201
+    def clean_date_of_birth(self):
         value = self.cleaned_data["date_of_birth"]
         if value >= timezone.localdate():
             raise ValidationError(_("Enter a date of birth in the past."))
@@ -46,9 +46,7 @@ class VerificationApproveForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )
     date_of_birth_on_document = forms.DateField(label=_("Date of birth on the document"), widget=DateInput)
-    name_matches = forms.BooleanField(
-        label=_("The name on the document matches the request"), required=False
-    )
+    name_matches = forms.BooleanField(label=_("The name on the document matches the request"), required=False)
 
     def clean_hkid_on_document(self) -> str:
         return hkid_validate(self.cleaned_data["hkid_on_document"])

@@ -178,7 +178,9 @@ class VerificationRequest(models.Model):
     department = models.ForeignKey(
         Department, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    document_type = models.CharField(_("document checked"), max_length=32, choices=Document.choices, blank=True)
+    document_type = models.CharField(
+        _("document checked"), max_length=32, choices=Document.choices, blank=True
+    )
     reason = models.CharField(_("reason"), max_length=500, blank=True)
 
     class Meta:

@@ -51,8 +51,10 @@ def record_sign_up(sender: object, request: HttpRequest, user: object, **kwargs:
     audit_log(event_type="account.signed_up", actor=user, subject=user, request=request)
 
 
-def _audit_account_event(event_type: str):  # noqa: ANN202
-    def handler(sender: object, request: HttpRequest | None = None, user: object = None, **kwargs: object) -> None:
+def _audit_account_event(event_type: str):
+    def handler(
+        sender: object, request: HttpRequest | None = None, user: object = None, **kwargs: object
+    ) -> None:
         user = user or getattr(kwargs.get("email_address"), "user", None)
         data = {}
         for key in ("email_address", "from_email_address", "to_email_address"):
@@ -63,9 +65,13 @@ def _audit_account_event(event_type: str):  # noqa: ANN202
     return handler
 
 
-def _audit_mfa_event(event_type: str):  # noqa: ANN202
+def _audit_mfa_event(event_type: str):
     def handler(
-        sender: object, request: HttpRequest | None = None, user: object = None, authenticator: object = None, **kw
+        sender: object,
+        request: HttpRequest | None = None,
+        user: object = None,
+        authenticator: object = None,
+        **kw,
     ) -> None:
         data = {"type": getattr(authenticator, "type", None)}
         for key in ("reauthenticated", "passwordless"):

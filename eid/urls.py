@@ -8,6 +8,8 @@ urlpatterns = [
     path("security/", security.security_home, name="security"),
     path("verification/", verification.verification_home, name="verification"),
     path(
-        "verification/<int:request_id>/withdraw/", verification.verification_withdraw, name="verification_withdraw"
+        "verification/<int:request_id>/withdraw/",
+        verification.verification_withdraw,
+        name="verification_withdraw",
     ),
 ]

@@ -125,7 +125,9 @@ def verification_request_submit(
 def _check_officer(officer: User, verification: VerificationRequest) -> Department:
     departments = verification_departments_for_officer(officer=officer)
     if not departments:
-        raise PermissionDeniedError(_("Only registration officers can verify identities."), code="not_officer")
+        raise PermissionDeniedError(
+            _("Only registration officers can verify identities."), code="not_officer"
+        )
     if officer.pk == verification.user_id:
         raise PermissionDeniedError(_("You cannot verify your own identity."), code="own_request")
     if verification.status != Status.PENDING:
@@ -259,7 +261,9 @@ def verification_withdraw(*, verification: VerificationRequest, user: User) -> V
         verification.status = Status.WITHDRAWN
         verification.decided_at = timezone.now()
         verification.save(update_fields=["status", "decided_at"])
-        audit_log(event_type="verification.withdrawn", actor=user, subject=user, data={"request": verification.pk})
+        audit_log(
+            event_type="verification.withdrawn", actor=user, subject=user, data={"request": verification.pk}
+        )
     return verification
 
 

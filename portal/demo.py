@@ -3,6 +3,9 @@
 import datetime
 
 from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
+from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+from allauth.mfa.totp.internal.auth import TOTP
 
 from eid.actions import user_set_hkid
 from eid.constants import AssuranceLevel, District, OfficerRole
@@ -10,6 +13,9 @@ from eid.models import Department, OfficerMembership, User
 from services.notifications.models import Message
 
 DEMO_PASSWORD = "portal-demo-2026"
+# Base32 TOTP secret of the proofed demo residents, documented in the README so scripts can compute
+# codes (e.g. `python -c "import pyotp; print(pyotp.TOTP('…').now())"`). Demo only.
+DEMO_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
 DEPARTMENTS = [
     ("imm", "Immigration Department", "入境事務處", "入境事务处", True),
@@ -101,6 +107,12 @@ def seed_demo_data() -> list[str]:
         )
         users[email] = user
     summary.append(f"{len(users)} demo accounts (password {DEMO_PASSWORD!r})")
+
+    for email in ("substantial@demo.local", "high@demo.local"):
+        if not Authenticator.objects.filter(user=users[email], type=Authenticator.Type.TOTP).exists():
+            TOTP.activate(users[email], DEMO_TOTP_SECRET)
+            RecoveryCodes.activate(users[email])
+    summary.append(f"TOTP secret of the proofed demo residents: {DEMO_TOTP_SECRET}")
 
     OfficerMembership.objects.update_or_create(
         user=users["officer@demo.local"],

@@ -9,6 +9,8 @@ handler400 = "portal.views.bad_request"
 handler403 = "portal.views.permission_denied"
 handler404 = "portal.views.page_not_found"
 handler500 = "portal.views.server_error"
+# allauth answers rate-limited requests through this handler.
+handler429 = "portal.views.too_many_requests"
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),

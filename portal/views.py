@@ -83,6 +83,10 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
     return _error(request, 404)
 
 
+def too_many_requests(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return _error(request, 429)
+
+
 @requires_csrf_token
 def server_error(request: HttpRequest) -> HttpResponse:
     return _error(request, 500)

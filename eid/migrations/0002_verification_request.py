@@ -7,40 +7,112 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('eid', '0001_initial'),
+        ("eid", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='user',
-            name='mobile_number',
-            field=models.CharField(blank=True, max_length=16, validators=[django.core.validators.RegexValidator('\\A\\+852[4-9][0-9]{7}\\Z', 'Enter a Hong Kong mobile number like +852 9123 4567.')], verbose_name='mobile number'),
+            model_name="user",
+            name="mobile_number",
+            field=models.CharField(
+                blank=True,
+                max_length=16,
+                validators=[
+                    django.core.validators.RegexValidator(
+                        "\\A\\+852[4-9][0-9]{7}\\Z", "Enter a Hong Kong mobile number like +852 9123 4567."
+                    )
+                ],
+                verbose_name="mobile number",
+            ),
         ),
         migrations.CreateModel(
-            name='VerificationRequest',
+            name="VerificationRequest",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('pending', 'Waiting for a counter visit'), ('approved', 'Approved'), ('rejected', 'Rejected'), ('withdrawn', 'Withdrawn')], default='pending', max_length=16, verbose_name='status')),
-                ('legal_name_en', models.CharField(max_length=150, verbose_name='legal name (English)')),
-                ('legal_name_zh', models.CharField(blank=True, max_length=50, verbose_name='legal name (Chinese)')),
-                ('date_of_birth', models.DateField(verbose_name='date of birth')),
-                ('hkid_hash', models.CharField(editable=False, max_length=64)),
-                ('hkid_masked', models.CharField(editable=False, max_length=16, verbose_name='HKID (masked)')),
-                ('submitted_at', models.DateTimeField(auto_now_add=True, verbose_name='submitted')),
-                ('decided_at', models.DateTimeField(blank=True, null=True, verbose_name='decided')),
-                ('document_type', models.CharField(blank=True, choices=[('hkid_card', 'Hong Kong Identity Card')], max_length=32, verbose_name='document checked')),
-                ('reason', models.CharField(blank=True, max_length=500, verbose_name='reason')),
-                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='officer')),
-                ('department', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='eid.department')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='verification_requests', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Waiting for a counter visit"),
+                            ("approved", "Approved"),
+                            ("rejected", "Rejected"),
+                            ("withdrawn", "Withdrawn"),
+                        ],
+                        default="pending",
+                        max_length=16,
+                        verbose_name="status",
+                    ),
+                ),
+                ("legal_name_en", models.CharField(max_length=150, verbose_name="legal name (English)")),
+                (
+                    "legal_name_zh",
+                    models.CharField(blank=True, max_length=50, verbose_name="legal name (Chinese)"),
+                ),
+                ("date_of_birth", models.DateField(verbose_name="date of birth")),
+                ("hkid_hash", models.CharField(editable=False, max_length=64)),
+                (
+                    "hkid_masked",
+                    models.CharField(editable=False, max_length=16, verbose_name="HKID (masked)"),
+                ),
+                ("submitted_at", models.DateTimeField(auto_now_add=True, verbose_name="submitted")),
+                ("decided_at", models.DateTimeField(blank=True, null=True, verbose_name="decided")),
+                (
+                    "document_type",
+                    models.CharField(
+                        blank=True,
+                        choices=[("hkid_card", "Hong Kong Identity Card")],
+                        max_length=32,
+                        verbose_name="document checked",
+                    ),
+                ),
+                ("reason", models.CharField(blank=True, max_length=500, verbose_name="reason")),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="officer",
+                    ),
+                ),
+                (
+                    "department",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="eid.department",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="verification_requests",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'verification request',
-                'verbose_name_plural': 'verification requests',
-                'ordering': ['submitted_at', 'pk'],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('status', 'pending')), fields=('user',), name='eid_one_pending_verification')],
+                "verbose_name": "verification request",
+                "verbose_name_plural": "verification requests",
+                "ordering": ["submitted_at", "pk"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("status", "pending")),
+                        fields=("user",),
+                        name="eid_one_pending_verification",
+                    )
+                ],
             },
         ),
     ]
