@@ -4,10 +4,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PORT=${PORT:-8100}
-export DJANGO_SETTINGS_MODULE=portal.settings.prod
+export DJANGO_SETTINGS_MODULE=bench.settings
 export SECRET_KEY=bench-only-secret-key-0123456789abcdef HKID_HASH_KEY=bench-only-hkid-key
 export DATABASE_URL=${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/eid_bench}
-export ALLOWED_HOSTS=127.0.0.1 SITE_URL=http://127.0.0.1:$PORT SECURE_SSL_REDIRECT=false DB_CONN_MAX_AGE=60
+export ALLOWED_HOSTS=127.0.0.1,localhost,testserver SITE_URL=http://127.0.0.1:$PORT DB_CONN_MAX_AGE=60 MFA_ENCRYPTION_KEY=bench-only-mfa-key
 psql -h 127.0.0.1 -U postgres -d postgres -qc "DROP DATABASE IF EXISTS eid_bench" -c "CREATE DATABASE eid_bench"
 .venv/bin/python manage.py migrate -v0
 .venv/bin/python manage.py collectstatic --noinput -v0
@@ -20,7 +20,7 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 c = Client(HTTP_HOST="127.0.0.1")
 c.force_login(get_user_model().objects.get(email="low@demo.local"))
-print(f"__Host-sessionid={c.cookies['__Host-sessionid'].value}")
+print(f"sessionid={c.cookies['sessionid'].value}")
 PY
 )
 .venv/bin/gunicorn portal.wsgi --workers 2 --bind 127.0.0.1:$PORT --log-level warning &
@@ -31,3 +31,4 @@ for _ in $(seq 1 50); do curl -fs http://127.0.0.1:$PORT/healthz >/dev/null && b
   --url http://127.0.0.1:$PORT/healthz --url http://127.0.0.1:$PORT/en/services/
 .venv/bin/python bench/http_load.py --concurrency 16 --requests 2000 --cookie "$cookie" \
   --url http://127.0.0.1:$PORT/en/my/ --url http://127.0.0.1:$PORT/en/services/inbox/
+.venv/bin/python bench/sign_in.py --base http://127.0.0.1:$PORT --concurrency 16 --per-client 8
