@@ -112,7 +112,8 @@ def test_sign_up_verify_enrol_totp_and_sign_in_with_it(
     assert len(mail.outbox) == 1, [message.subject for message in mail.outbox]
     link = re.search(r"https?://\S+/accounts/confirm-email/[^\s/]+/", mail.outbox[0].body)
     assert link, mail.outbox[0].body
-    page.goto(base + urlsplit(link.group(0)).path)
+    response = page.goto(base + urlsplit(link.group(0)).path)
+    assert response.status == 200, f"The confirmation page answered {response.status}"
     confirm = page.locator("form[action*='/confirm-email/'] [type=submit]")
     if confirm.count():
         scan_once(page, axe_clean, seen)
@@ -211,8 +212,9 @@ def test_passkey_enrolment_and_passwordless_sign_in(
     page.wait_for_url(re.compile(r"/en/accounts/2fa/webauthn/add/"))
     scan_once(page, axe_clean, seen)
     passwordless = page.locator("input[name=passwordless]")
-    if passwordless.count():
-        passwordless.check()
+    if passwordless.count():  # USWDS hides the box itself off-screen: tick it through its label
+        page.locator(f"label[for='{passwordless.get_attribute('id')}']").click()
+        assert passwordless.is_checked()
     page.locator("#mfa_webauthn_add").click()
     page.wait_for_url(lambda url: "/2fa/webauthn/add/" not in url)
     key = Authenticator.objects.get(user=user, type=Authenticator.Type.WEBAUTHN)
@@ -250,6 +252,11 @@ def test_step_up_with_the_authenticator_app(
     next_url = f"/{language}/my/"
     page.goto(f"{live_server.url}/{language}/eid/step-up/?level=2&next={next_url}")
     assert page.get_by_role("heading", level=2).first.inner_text() == t(language, "Confirm it is you")
+    with translation.override(language):  # the level's label in the page's language
+        explanation = t(
+            language, "You signed in at the %(level)s level. Confirm with your second factor to continue."
+        ) % {"level": str(AssuranceLevel.LOW.label)}
+    assert page.get_by_text(explanation).is_visible()
     scan_once(page, axe_clean, seen)
     page.get_by_role("link", name=t(language, "Use my authenticator app")).click()
     page.wait_for_url(re.compile(rf"/{language}/accounts/2fa/reauthenticate/"))
