@@ -65,6 +65,7 @@ def celery_worker_process(django_db_setup: None, django_db_blocker: object) -> I
         f"/{database['NAME']}"
     )
     env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "portal.settings.test"}
+    (ROOT / "var").mkdir(exist_ok=True)
     log = open(ROOT / "var" / "test-worker.log", "w")  # noqa: SIM115 - closed at teardown
     process = subprocess.Popen(
         [
