@@ -264,3 +264,30 @@ def test_sign_up_is_rate_limited_with_a_clear_page() -> None:
     )
     assert response.status_code == 429
     assert b"Too many attempts" in response.content
+
+
+def test_an_expired_email_verification_link_changes_nothing() -> None:
+    from unittest import mock
+
+    from allauth.account.models import EmailAddress, EmailConfirmationHMAC
+
+    user = UserFactory()
+    address = EmailAddress.objects.get(user=user)
+    address.verified = False
+    address.save()
+    key = EmailConfirmationHMAC(address).key
+    four_days_later = time.time() + 4 * 24 * 3600
+    with mock.patch("django.core.signing.time.time", return_value=four_days_later):
+        client = Client()
+        page = client.get(f"/en/accounts/confirm-email/{key}/")
+        response = client.post(f"/en/accounts/confirm-email/{key}/")
+    assert b"expired or is invalid" in page.content
+    assert response.status_code == 404
+    address.refresh_from_db()
+    assert not address.verified
+
+
+def test_a_garbage_email_verification_key_is_refused() -> None:
+    client = Client()
+    assert b"expired or is invalid" in client.get("/en/accounts/confirm-email/not-a-real-key/").content
+    assert client.post("/en/accounts/confirm-email/not-a-real-key/").status_code == 404
