@@ -1,0 +1,129 @@
+"""Payment pages: the receipt, the sandbox's pay page, Stripe's webhook, and the officers' pages."""
+
+import csv
+import datetime
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from eid.public import ApplicationError, officer_department_ids
+from payments import actions, selectors
+from payments.forms import RefundForm, ReportForm
+from payments.models import PaymentStatus
+from payments.webhooks import stripe_event_process
+
+SANDBOX_OUTCOMES = {
+    "pay": PaymentStatus.SUCCEEDED,
+    "decline": PaymentStatus.FAILED,
+    "cancel": PaymentStatus.CANCELLED,
+}
+
+
+@login_required
+def payment_detail(request: HttpRequest, public_id: str) -> HttpResponse:
+    payment = selectors.access_payment_for_citizen(citizen=request.user, public_id=public_id)
+    return render(request, "payments/detail.html", {"payment": payment})
+
+
+@login_required
+def sandbox_page(request: HttpRequest, public_id: str) -> HttpResponse:
+    """The offline payment sandbox: pay, decline or cancel without a card. Never in production."""
+    if settings.PAYMENTS_PROVIDER != "sandbox" or settings.PORTAL_ENVIRONMENT == "production":
+        raise Http404
+    payment = selectors.access_payment_for_citizen(citizen=request.user, public_id=public_id)
+    if payment.provider != "sandbox":
+        raise Http404
+    if request.method == "POST":
+        outcome = SANDBOX_OUTCOMES.get(request.POST.get("outcome", ""))
+        if outcome is None:
+            return HttpResponseBadRequest(_("Choose to pay, decline or cancel."))
+        # A second press of the button finds the payment settled and changes nothing.
+        actions.payment_settle(payment=payment, status=outcome, source="sandbox")
+        return HttpResponseRedirect(reverse("payments:detail", kwargs={"public_id": payment.public_id}))
+    return render(request, "payments/sandbox.html", {"payment": payment})
+
+
+@csrf_exempt
+@require_POST
+def stripe_webhook(request: HttpRequest) -> HttpResponse:
+    from payments.stripe_api import webhook_event
+
+    if len(request.body) > 512 * 1024:
+        return HttpResponse(status=413)
+    try:
+        event = webhook_event(payload=request.body, signature=request.headers.get("Stripe-Signature", ""))
+    except ValueError:
+        return HttpResponse("invalid signature", status=400, content_type="text/plain")
+    intent = event.data.object
+    result = stripe_event_process(
+        event_id=event.id, event_type=event.type, intent_id=getattr(intent, "id", "")
+    )
+    return HttpResponse(result, content_type="text/plain")
+
+
+def _officer_departments(request: HttpRequest) -> set[int]:
+    department_ids = officer_department_ids(officer=request.user)
+    if not department_ids:
+        raise Http404
+    return department_ids
+
+
+@login_required
+def officer_report(request: HttpRequest) -> HttpResponse:
+    department_ids = _officer_departments(request)
+    today = timezone.localdate()
+    form = ReportForm(request.GET or {"start": today.replace(day=1), "end": today})
+    rows, status = [], 200
+    if form.is_valid():
+        start, end = form.bounds()
+        rows = selectors.reconciliation_report(department_ids=department_ids, start=start, end=end)
+        if request.GET.get("format") == "csv":
+            return _report_csv(rows, form.cleaned_data["start"], form.cleaned_data["end"])
+    else:
+        status = 400
+    recent = selectors.payments_for_departments(department_ids=department_ids)[:50]
+    return render(
+        request, "payments/officer_report.html", {"form": form, "rows": rows, "recent": recent}, status=status
+    )
+
+
+def _report_csv(rows: list, start: datetime.date, end: datetime.date) -> HttpResponse:
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="payments-{start}-{end}.csv"'
+    writer = csv.writer(response)
+    writer.writerow(["department", "service", "count", "gross_cents", "refunds_cents", "net_cents"])
+    for row in rows:
+        writer.writerow([row.department_code, row.service_slug, row.count, row.gross, row.refunds, row.net])
+    return response
+
+
+@login_required
+def officer_payment(request: HttpRequest, public_id: str) -> HttpResponse:
+    department_ids = _officer_departments(request)
+    payment = selectors.access_payment_for_officer(department_ids=department_ids, public_id=public_id)
+    form = RefundForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                actions.payment_refund(
+                    payment=payment,
+                    amount=form.amount_in_cents(),
+                    reason=form.cleaned_data["reason"],
+                    by=request.user,
+                )
+            except ApplicationError as error:
+                form.add_error(None, error.message)
+            else:
+                messages.success(request, _("The refund was made."))
+                return HttpResponseRedirect(request.path)
+        status = 400
+    return render(request, "payments/officer_payment.html", {"payment": payment, "form": form}, status=status)
