@@ -15,9 +15,14 @@ $(VENV)/.installed: requirements.txt $(VENV)/bin/python
 	$(PY) -m pip install --quiet -r requirements.txt
 	touch $@
 
-$(VENV)/.installed-test: requirements-test.txt requirements.txt $(VENV)/.installed
+$(VENV)/.installed-test: requirements-test.txt requirements.txt $(VENV)/.installed .venv-localstripe/bin/localstripe
 	$(PY) -m pip install --quiet -r requirements-test.txt
 	touch $@
+
+# localstripe (a fake Stripe server for the payment tests) lives in its own virtualenv.
+.venv-localstripe/bin/localstripe:
+	$(PYTHON) -m venv .venv-localstripe
+	.venv-localstripe/bin/python -m pip install --quiet localstripe==1.15.10
 
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
@@ -58,4 +63,4 @@ messages: $(VENV)/.installed-test
 	$(PY) manage.py compilemessages --ignore=.venv
 
 clean:
-	rm -rf $(VENV) node_modules static/build staticfiles var
+	rm -rf $(VENV) .venv-localstripe node_modules static/build staticfiles var

@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
+from payments import views as payments_views
 from portal import views
 
 handler400 = "portal.views.bad_request"
@@ -15,6 +16,7 @@ handler429 = "portal.views.too_many_requests"
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
+    path("payments/stripe/webhook", payments_views.stripe_webhook, name="stripe_webhook"),
 ]
 
 urlpatterns += i18n_patterns(
@@ -23,6 +25,8 @@ urlpatterns += i18n_patterns(
     path("back-office/", views.back_office, name="back_office"),
     path("back-office/messages/", include("services.notifications.backoffice_urls")),
     path("back-office/verification/", include("eid.backoffice_urls")),
+    path("back-office/payments/", include("payments.backoffice_urls")),
+    path("payments/", include("payments.urls")),
     path("eid/", include("eid.urls")),
     path("services/", include("services.urls")),
     path("accounts/", include("allauth.urls")),

@@ -196,6 +196,14 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 
+# Payments: the offline sandbox unless Stripe keys are configured.
+STRIPE_SECRET_KEY = env_str("STRIPE_SECRET_KEY", "")
+STRIPE_WEBHOOK_SECRET = env_str("STRIPE_WEBHOOK_SECRET", "")
+STRIPE_WEBHOOK_TOLERANCE = env_int("STRIPE_WEBHOOK_TOLERANCE", 300)
+# Only for a local fake (localstripe) in tests; production talks to Stripe's own API.
+STRIPE_API_BASE = env_str("STRIPE_API_BASE", "")
+PAYMENTS_PROVIDER = env_str("PAYMENTS_PROVIDER", "stripe" if STRIPE_SECRET_KEY else "sandbox")
+
 # Email: printed to the console unless a real backend is configured.
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
