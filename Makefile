@@ -40,6 +40,7 @@ assets: static/build/css/portal.css
 run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
+	$(PY) manage.py pki_init
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 ## test: lint, then the whole suite (SQLite by default; DATABASE_URL/CELERY_BROKER_URL switch it)

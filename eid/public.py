@@ -11,11 +11,14 @@ from eid.constants import (
     District,
     Language,
     OfficerRole,
+    Region,
 )
 from eid.errors import ApplicationError, PermissionDeniedError
 from eid.models import Department, OfficerMembership, User
 from eid.notices import resident_notice, resident_notify
+from eid.pki.actions import SignatureResult, seal_document, sign_for_resident
 from eid.selectors import department_list, officer_department_ids, officer_memberships
+from eid.sms import sms_send
 
 __all__ = [
     "LANGUAGE_CODES",
@@ -30,6 +33,8 @@ __all__ = [
     "OfficerMembership",
     "OfficerRole",
     "PermissionDeniedError",
+    "Region",
+    "SignatureResult",
     "User",
     "audit_log",
     "authentication_methods",
@@ -38,5 +43,8 @@ __all__ = [
     "officer_memberships",
     "resident_notice",
     "resident_notify",
+    "seal_document",
     "session_assurance_level",
+    "sign_for_resident",
+    "sms_send",
 ]

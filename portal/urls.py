@@ -17,6 +17,12 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path("payments/stripe/webhook", payments_views.stripe_webhook, name="stripe_webhook"),
+    # The PKI, outside the language prefix: these URLs are written into certificates (CRL, OCSP).
+    path("pki/", include("eid.pki.urls")),
+    path("api/v1/notifications/", include("services.notifications.api_urls")),
+    path("api/v1/", include("eid.oidc.api")),
+    # The OpenID Connect provider: discovery, JWKS, authorize, token, userinfo (not language-prefixed).
+    path("", include("eid.oidc.urls")),
 ]
 
 urlpatterns += i18n_patterns(
@@ -27,8 +33,13 @@ urlpatterns += i18n_patterns(
     path("back-office/verification/", include("eid.backoffice_urls")),
     path("back-office/payments/", include("payments.backoffice_urls")),
     path("payments/", include("payments.urls")),
+    path("eid/connected-services/", include("eid.oidc.resident_urls")),
+    path("eid/verify/", include("eid.pki.page_urls")),
+    path("eid/signing/", include("eid.pki.resident_urls")),
     path("eid/", include("eid.urls")),
     path("services/", include("services.urls")),
+    # One-click unsubscribe links from emails: no sign-in, the signed token is the authority.
+    path("notifications/", include("services.notifications.public_urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     prefix_default_language=True,

@@ -21,6 +21,7 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [SITE_URL])
 INSTALLED_APPS = [
     "eid",
     "eid.audit",
+    "eid.pki",
     "payments",
     "services",
     "services.notifications",
@@ -38,6 +39,8 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.mfa",
     "allauth.usersessions",
+    "allauth.idp.oidc",
+    "eid.oidc",
     "rest_framework",
     "drf_spectacular",
     "django_celery_results",
@@ -150,6 +153,16 @@ MFA_ENCRYPTION_KEY = env_str("MFA_ENCRYPTION_KEY", SECRET_KEY)
 # Tracking activity would write to the database on every request; sessions are recorded at sign-in.
 USERSESSIONS_TRACK_ACTIVITY = False
 
+# OpenID Connect provider ("Login with eID"): allauth.idp.oidc extended by eid/oidc/.
+IDP_OIDC_ADAPTER = "eid.oidc.adapter.EidOIDCAdapter"
+# RSA key (PEM) that signs ID tokens; empty outside production → a dev key generated once in var/.
+IDP_OIDC_PRIVATE_KEY = env_str("IDP_OIDC_PRIVATE_KEY", "")
+IDP_OIDC_ACCESS_TOKEN_EXPIRES_IN = 10 * 60
+# Keys of the pairwise `sub` HMAC and of the client-secret hash (separate from SECRET_KEY in
+# production: rotating SECRET_KEY must not change every resident's `sub` or void every secret).
+OIDC_PAIRWISE_KEY = env_str("OIDC_PAIRWISE_KEY", SECRET_KEY)
+OIDC_CLIENT_SECRET_KEY = env_str("OIDC_CLIENT_SECRET_KEY", SECRET_KEY)
+
 # Internationalisation: English, Traditional and Simplified Chinese, always prefixed in the URL.
 LANGUAGE_CODE = "en"
 LANGUAGES = [
@@ -216,6 +229,9 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # Personal data: HKIDs are stored as a keyed hash. The key must differ from SECRET_KEY in production.
 HKID_HASH_KEY = env_str("HKID_HASH_KEY", SECRET_KEY)
+# Encrypts the PKI's private keys at rest (eid/pki/keystore.py). Derived from SECRET_KEY only in
+# dev and test; production requires its own (portal/settings/prod.py).
+PKI_KEY_PASSPHRASE = env_str("PKI_KEY_PASSPHRASE", "pki-dev-only:" + SECRET_KEY)
 
 # Security headers.
 SECURE_CONTENT_TYPE_NOSNIFF = True

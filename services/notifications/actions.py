@@ -1,8 +1,46 @@
-from django.db import transaction
-from django.utils import timezone
+import hashlib
+import hmac
+import logging
+import re
+import secrets
+from collections.abc import Iterable, Sequence
 
-from eid.public import Department, User
-from services.notifications.models import Message
+from django.conf import settings
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from eid.public import LANGUAGE_CODES, ApplicationError, Department, District, User
+from services.notifications import channels as delivery
+from services.notifications import rendering
+from services.notifications.models import (
+    AREA_TOPICS,
+    ApiKey,
+    Broadcast,
+    Channel,
+    DistrictSubscription,
+    Message,
+    Notification,
+    NotificationTemplate,
+    OptOut,
+    Status,
+    TemplateVersion,
+)
+from services.notifications.selectors import is_opted_out
+
+logger = logging.getLogger(__name__)
+
+UNSUBSCRIBE_SALT = "notifications.unsubscribe"
+BROADCAST_BATCH_SIZE = 500
+HK_MOBILE = re.compile(r"\A\+852[4-9][0-9]{7}\Z")
+
+
+# The inbox (the in-portal channel) ----------------------------------------------------------------
 
 
 @transaction.atomic
@@ -40,3 +78,505 @@ def message_mark_unread(*, message: Message) -> Message:
 
 def inbox_mark_all_read(*, citizen: User) -> int:
     return Message.objects.filter(recipient=citizen, read_at__isnull=True).update(read_at=timezone.now())
+
+
+# Templates ---------------------------------------------------------------------------------------
+
+Content = dict[str, tuple[str, str]]
+
+
+@transaction.atomic
+def template_create(
+    *,
+    department: Department,
+    notification_type: str,
+    content: Content,
+    topic: str = "general",
+    legally_required: bool = False,
+) -> NotificationTemplate:
+    rendering.content_validate(content)
+    template = NotificationTemplate.objects.create(
+        department=department,
+        notification_type=notification_type,
+        topic=topic,
+        legally_required=legally_required,
+    )
+    template_update(template=template, content=content)
+    template.refresh_from_db()
+    return template
+
+
+@transaction.atomic
+def template_update(*, template: NotificationTemplate, content: Content) -> TemplateVersion:
+    """Every edit is a new version; messages already sent keep pointing at the one they used."""
+    rendering.content_validate(content)
+    # The row lock serialises two concurrent edits so they get distinct version numbers.
+    locked = NotificationTemplate.objects.select_for_update().get(pk=template.pk)
+    version = TemplateVersion.objects.create(
+        template=locked,
+        version=locked.current_version + 1,
+        **{
+            f"{field}_{language.replace('-', '_')}": text
+            for language, (subject, body) in content.items()
+            for field, text in (("subject", subject), ("body", body))
+        },
+    )
+    NotificationTemplate.objects.filter(pk=locked.pk).update(current_version=version.version)
+    template.current_version = version.version
+    return version
+
+
+def _current_version(template: NotificationTemplate) -> TemplateVersion:
+    return TemplateVersion.objects.select_related("template").get(
+        template=template, version=template.current_version
+    )
+
+
+def _version_placeholders(version: TemplateVersion) -> set[str]:
+    return rendering.content_placeholders({language: version.text(language) for language in LANGUAGE_CODES})
+
+
+# Sending -----------------------------------------------------------------------------------------
+
+
+def normalise_phone(value: str) -> str:
+    """`9123 4567`, `+852 9123-4567` → `+85291234567`; anything but a Hong Kong mobile is refused."""
+    digits = re.sub(r"[\s\-()]", "", value)
+    if re.fullmatch(r"[0-9]{8}", digits):
+        digits = "+852" + digits
+    elif digits.startswith("852"):
+        digits = "+" + digits
+    if not HK_MOBILE.match(digits):
+        raise ApplicationError(
+            _("Enter a Hong Kong mobile number like +852 9123 4567."), code="invalid_phone_number"
+        )
+    return digits
+
+
+def normalise_email(value: str) -> str:
+    try:
+        validate_email(value)
+    except ValidationError as exc:
+        raise ApplicationError(_("Enter a valid email address."), code="invalid_email_address") from exc
+    return value.strip().lower()
+
+
+def _render(
+    version: TemplateVersion, language: str, personalisation: dict[str, object], channel: str
+) -> tuple[str, str]:
+    subject, body = (rendering.render(text, personalisation) for text in version.text(language))
+    if version.template.legally_required:
+        with translation.override(language):
+            body += "\n\n" + _(
+                "This is a legally required notice. It is sent to you even if you have opted out of "
+                "these messages."
+            )
+    if len(subject) > rendering.MAX_SUBJECT_CHARS:
+        raise ApplicationError(_("The subject is too long."), code="too_long")
+    limit = rendering.MAX_SMS_CHARS if channel == Channel.SMS else rendering.MAX_BODY_CHARS
+    if len(body) > limit:
+        raise ApplicationError(
+            _("The message is too long: %(length)s characters, at most %(limit)s.")
+            % {"length": len(body), "limit": limit},
+            code="too_long",
+        )
+    return subject, body
+
+
+def unsubscribe_token(*, channel: str, topic: str, user: User | None = None, address: str = "") -> str:
+    return signing.dumps(
+        {"u": str(user.public_id) if user else "", "a": address, "c": channel, "t": topic},
+        salt=UNSUBSCRIBE_SALT,
+        compress=True,
+    )
+
+
+def unsubscribe_url(*, language: str, **token_fields: object) -> str:
+    with translation.override(language):
+        path = reverse("notifications_public:unsubscribe", args=[unsubscribe_token(**token_fields)])
+    return settings.SITE_URL + path
+
+
+def _email_unsubscribe_url(*, language: str, topic: str, user: User | None, address: str) -> str:
+    # A resident's link names the account (every address of theirs); a bare address names itself.
+    return unsubscribe_url(
+        language=language, channel=Channel.EMAIL, topic=topic, user=user, address="" if user else address
+    )
+
+
+def _email_footer(*, language: str, topic: str, user: User | None, address: str) -> str:
+    url = _email_unsubscribe_url(language=language, topic=topic, user=user, address=address)
+    with translation.override(language):
+        return "\n\n--\n" + _("To stop these emails: %(url)s") % {"url": url}
+
+
+def _recipient_channels(recipient: User | str, channels: Sequence[str] | None) -> dict[str, str]:
+    """Channel → address ('' for the inbox). Validates addresses; nothing is created yet."""
+    if isinstance(recipient, User):
+        available = {Channel.INBOX: "", Channel.EMAIL: recipient.email, Channel.SMS: recipient.mobile_number}
+        if channels is None:
+            return {
+                channel: address for channel, address in available.items() if channel == "inbox" or address
+            }
+        unknown = [channel for channel in channels if channel not in available]
+        if unknown:
+            raise ApplicationError(
+                _("Unknown channel: %(channel)s.") % {"channel": ", ".join(unknown)}, code="invalid_channel"
+            )
+        return {channel: available[channel] for channel in channels}
+    if "@" in recipient:
+        return {Channel.EMAIL: normalise_email(recipient)}
+    return {Channel.SMS: normalise_phone(recipient)}
+
+
+def notification_send(
+    *,
+    template: NotificationTemplate,
+    recipient: User | str,
+    personalisation: dict[str, object],
+    reference: str | None = None,
+    idempotency_key: str | None = None,
+    channels: Sequence[str] | None = None,
+    language: str | None = None,
+    is_test: bool = False,
+) -> list[Notification]:
+    """Validate, then create one Notification per channel and deliver each on Celery after commit.
+
+    `recipient` is a resident (every channel they can receive, or `channels`) or a bare email
+    address or Hong Kong mobile number. The sender is the template's department: an idempotency
+    key is unique per department, and a retried call returns the notifications it created first.
+    """
+    department = template.department
+    if idempotency_key:
+        existing = _existing(department, idempotency_key)
+        if existing:
+            return existing
+    version = _current_version(template)
+    rendering.personalisation_validate(_version_placeholders(version), personalisation)
+    user = recipient if isinstance(recipient, User) else None
+    if user is not None:
+        language = user.preferred_language
+    language = language if language in LANGUAGE_CODES else "en"
+    addresses = _recipient_channels(recipient, channels)
+    try:
+        with transaction.atomic():
+            notifications = [
+                _notification_create(
+                    version=version,
+                    user=user,
+                    channel=channel,
+                    address=address,
+                    language=language,
+                    personalisation=personalisation,
+                    reference=reference or "",
+                    idempotency_key=idempotency_key or "",
+                    is_test=is_test,
+                )
+                for channel, address in addresses.items()
+            ]
+    except IntegrityError:
+        # A concurrent call with the same key won the race: answer with what it created.
+        existing = _existing(department, idempotency_key or "")
+        if not existing:
+            raise
+        return existing
+    # The same order as a retried call's answer (by channel), so a client may match them up.
+    return sorted(notifications, key=lambda notification: notification.channel)
+
+
+def _existing(department: Department, idempotency_key: str) -> list[Notification]:
+    return list(
+        Notification.objects.filter(department=department, idempotency_key=idempotency_key).order_by(
+            "channel"
+        )
+    )
+
+
+def _notification_create(
+    *,
+    version: TemplateVersion,
+    user: User | None,
+    channel: str,
+    address: str,
+    language: str,
+    personalisation: dict[str, object],
+    reference: str = "",
+    idempotency_key: str = "",
+    is_test: bool = False,
+    broadcast: Broadcast | None = None,
+) -> Notification:
+    from services.notifications.tasks import notification_deliver_task
+
+    template = version.template
+    subject, body = _render(version, language, personalisation, channel)
+    if channel == Channel.EMAIL:
+        body += _email_footer(language=language, topic=template.topic, user=user, address=address)
+    opted_out = not template.legally_required and is_opted_out(
+        user=user, address=address, channel=channel, topic=template.topic
+    )
+    notification = Notification.objects.create(
+        department_id=template.department_id,
+        template_version=version,
+        recipient=user,
+        to=address,
+        channel=channel,
+        language=language,
+        status=Status.OPTED_OUT if opted_out else Status.CREATED,
+        completed_at=timezone.now() if opted_out else None,
+        reference=reference,
+        idempotency_key=idempotency_key,
+        subject=subject,
+        body=body,
+        is_test=is_test,
+        broadcast=broadcast,
+    )
+    if not opted_out and broadcast is None:
+        notification_deliver_task.delay_on_commit(str(notification.pk))
+    return notification
+
+
+CLAIMABLE = (Status.CREATED, Status.TEMPORARY_FAILURE)
+
+
+def notification_deliver(*, notification_id: str) -> str:
+    """Deliver once: a conditional UPDATE claims the row, so a second run (a duplicate task, a
+    redelivered message) finds it no longer claimable and sends nothing."""
+    notification = (
+        Notification.objects.select_related("template_version__template", "recipient", "department")
+        .filter(pk=notification_id)
+        .first()
+    )
+    if notification is None:
+        # A task for a row that is gone (its resident erased, a rolled-back test): nothing to do.
+        logger.warning("Notification %s no longer exists", notification_id)
+        return ""
+    # The inbox (and a test key) deliver inside the database: claim, message and status commit
+    # together, so a worker killed midway leaves the row claimable again: exactly once.
+    in_database = notification.channel == Channel.INBOX or notification.is_test
+    try:
+        with transaction.atomic():
+            if not _claim(notification_id):
+                return Notification.objects.values_list("status", flat=True).get(pk=notification_id)
+            if in_database:
+                # A test key goes through the whole lifecycle but reaches no one.
+                message = None if notification.is_test else delivery.deliver(notification)
+                return _finish(notification, Status.DELIVERED, message=message)
+        # Email and SMS leave the database: the claim commits first, so a run after a crash never
+        # sends again (at most once; a row left in "sending" needs an operator or a sweeper).
+        delivery.deliver(notification, unsubscribe_url=_unsubscribe_url_for(notification))
+        return _finish(notification, Status.DELIVERED)
+    except delivery.PermanentDeliveryError as exc:
+        return _fail(notification, Status.PERMANENT_FAILURE, str(exc), count_attempt=in_database)
+    except delivery.TemporaryDeliveryError as exc:
+        return _fail(notification, Status.TEMPORARY_FAILURE, str(exc), count_attempt=in_database)
+    except Exception as exc:
+        logger.exception("Unexpected error delivering notification %s", notification_id)
+        return _fail(notification, Status.TEMPORARY_FAILURE, type(exc).__name__, count_attempt=in_database)
+
+
+def _claim(notification_id: str) -> bool:
+    return bool(
+        Notification.objects.filter(pk=notification_id, status__in=CLAIMABLE).update(
+            status=Status.SENDING, attempts=F("attempts") + 1, sent_at=timezone.now()
+        )
+    )
+
+
+def _fail(notification: Notification, status: str, reason: str, *, count_attempt: bool) -> str:
+    # An in-database delivery's claim was rolled back with it, so its attempt is counted here.
+    Notification.objects.filter(pk=notification.pk, status__in=(*CLAIMABLE, Status.SENDING)).update(
+        status=status,
+        failure_reason=reason[:200],
+        completed_at=timezone.now(),
+        attempts=F("attempts") + 1 if count_attempt else F("attempts"),
+    )
+    return status
+
+
+def _unsubscribe_url_for(notification: Notification) -> str:
+    if notification.channel != Channel.EMAIL:
+        return ""
+    return _email_unsubscribe_url(
+        language=notification.language,
+        topic=notification.template_version.template.topic,
+        user=notification.recipient,
+        address=notification.to,
+    )
+
+
+def _finish(
+    notification: Notification, status: str, *, reason: str = "", message: Message | None = None
+) -> str:
+    Notification.objects.filter(pk=notification.pk).update(
+        status=status, failure_reason=reason[:200], message=message, completed_at=timezone.now()
+    )
+    return status
+
+
+# API keys ----------------------------------------------------------------------------------------
+
+
+def api_key_hash(key: str) -> str:
+    """A keyed SHA-256: keys are long random strings, so a slow password hash buys nothing."""
+    secret = getattr(settings, "NOTIFICATIONS_API_KEY_HASH_KEY", "") or settings.SECRET_KEY
+    return hmac.new(secret.encode(), key.encode(), hashlib.sha256).hexdigest()
+
+
+def api_key_create(*, department: Department, name: str, key_type: str) -> tuple[ApiKey, str]:
+    """Returns the key itself once; only its hash is stored."""
+    if key_type not in ApiKey.KeyType.values:
+        raise ApplicationError(_("Unknown key type."), code="invalid")
+    key = f"{key_type}-{department.code}-{secrets.token_urlsafe(32)}"
+    api_key = ApiKey.objects.create(
+        department=department, name=name, key_type=key_type, prefix=key[:20], key_hash=api_key_hash(key)
+    )
+    return api_key, key
+
+
+# Preferences and unsubscribing -------------------------------------------------------------------
+
+
+@transaction.atomic
+def preferences_update(
+    *,
+    citizen: User,
+    opted_out: Iterable[tuple[str, str]],
+    districts: Iterable[str],
+    area_topics: Iterable[str],
+) -> None:
+    """Replace the resident's opt-outs (channel, topic) and district subscriptions (each district
+    with each topic)."""
+    OptOut.objects.filter(user=citizen).delete()
+    OptOut.objects.bulk_create(
+        OptOut(user=citizen, channel=channel, topic=topic) for channel, topic in set(opted_out)
+    )
+    DistrictSubscription.objects.filter(user=citizen).delete()
+    DistrictSubscription.objects.bulk_create(
+        DistrictSubscription(user=citizen, district=district, topic=topic)
+        for district in set(districts)
+        for topic in set(area_topics)
+    )
+
+
+def unsubscribe_read(*, token: str) -> dict[str, str]:
+    """The signed fields of an unsubscribe link; a tampered link is an ApplicationError."""
+    try:
+        return signing.loads(token, salt=UNSUBSCRIBE_SALT)
+    except signing.BadSignature as exc:
+        raise ApplicationError(_("This unsubscribe link is not valid."), code="bad_token") from exc
+
+
+def unsubscribe_apply(*, token: str) -> dict[str, str]:
+    fields = unsubscribe_read(token=token)
+    user = User.objects.filter(public_id=fields["u"]).first() if fields["u"] else None
+    if user is not None:
+        OptOut.objects.get_or_create(user=user, channel=fields["c"], topic=fields["t"])
+    elif fields["a"]:
+        OptOut.objects.get_or_create(user=None, address=fields["a"], channel=fields["c"], topic=fields["t"])
+    return fields
+
+
+# Location-based broadcasts -----------------------------------------------------------------------
+
+
+def broadcast_publish(
+    *,
+    template: NotificationTemplate,
+    district: str,
+    personalisation: dict[str, object] | None = None,
+    channels: Sequence[str] = (Channel.INBOX,),
+    is_test: bool = False,
+) -> Broadcast:
+    """Validate and record the notice; the fan-out to subscribers runs on Celery after commit."""
+    from services.notifications.tasks import broadcast_fan_out_task
+
+    personalisation = personalisation or {}
+    if district not in District.values:
+        raise ApplicationError(
+            _("Unknown district: %(district)s.") % {"district": district}, code="invalid_district"
+        )
+    if template.topic not in AREA_TOPICS:
+        raise ApplicationError(
+            _("Only road works, closures and weather templates can be broadcast to a district."),
+            code="invalid_topic",
+        )
+    unknown = [channel for channel in channels if channel not in Channel.values]
+    if unknown or not channels:
+        raise ApplicationError(_("Unknown channel: %(channel)s.") % {"channel": ", ".join(unknown)})
+    version = _current_version(template)
+    rendering.personalisation_validate(_version_placeholders(version), personalisation)
+    for language in LANGUAGE_CODES:
+        for channel in channels:
+            _render(version, language, personalisation, channel)
+    with transaction.atomic():
+        broadcast = Broadcast.objects.create(
+            department_id=template.department_id,
+            template_version=version,
+            district=district,
+            channels=list(dict.fromkeys(channels)),
+            personalisation=personalisation,
+            is_test=is_test,
+        )
+        broadcast_fan_out_task.delay_on_commit(str(broadcast.public_id))
+    return broadcast
+
+
+def broadcast_fan_out(*, broadcast_id: str, batch_size: int = BROADCAST_BATCH_SIZE) -> list[list[int]]:
+    """Count the subscribers and split them into batches; returns the batches to schedule."""
+    broadcast = Broadcast.objects.select_related("template_version__template").get(public_id=broadcast_id)
+    user_ids = list(
+        DistrictSubscription.objects.filter(
+            district=broadcast.district, topic=broadcast.template_version.template.topic
+        )
+        .order_by("user_id")
+        .values_list("user_id", flat=True)
+        .distinct()
+    )
+    Broadcast.objects.filter(pk=broadcast.pk).update(total=len(user_ids) * len(broadcast.channels))
+    return [user_ids[start : start + batch_size] for start in range(0, len(user_ids), batch_size)]
+
+
+def broadcast_deliver_batch(*, broadcast_id: str, user_ids: list[int]) -> dict[str, int]:
+    """Create (or find again) each recipient's notifications and deliver them, one at a time, so a
+    failing recipient is recorded and the rest still receive the notice. Running a batch twice (a
+    worker killed mid-batch) finds the rows it made and delivers only what was never claimed."""
+    broadcast = Broadcast.objects.select_related("template_version__template").get(public_id=broadcast_id)
+    outcome = {"delivered": 0, "failed": 0, "skipped": 0}
+    for user in User.objects.filter(pk__in=user_ids).order_by("pk"):
+        for channel in broadcast.channels:
+            try:
+                status = _broadcast_deliver_one(broadcast, user, channel)
+            except Exception:
+                logger.exception("Broadcast %s to user %s by %s failed", broadcast_id, user.pk, channel)
+                status = Status.PERMANENT_FAILURE
+            outcome[
+                "delivered"
+                if status == Status.DELIVERED
+                else "failed"
+                if status in (Status.PERMANENT_FAILURE, Status.TEMPORARY_FAILURE)
+                else "skipped"
+            ] += 1
+    return outcome
+
+
+def _broadcast_deliver_one(broadcast: Broadcast, user: User, channel: str) -> str:
+    notification = Notification.objects.filter(broadcast=broadcast, recipient=user, channel=channel).first()
+    if notification is None:
+        address = {Channel.INBOX: "", Channel.EMAIL: user.email, Channel.SMS: user.mobile_number}[channel]
+        try:
+            with transaction.atomic():
+                notification = _notification_create(
+                    version=broadcast.template_version,
+                    user=user,
+                    channel=channel,
+                    address=address,
+                    language=user.preferred_language,
+                    personalisation=broadcast.personalisation,
+                    is_test=broadcast.is_test,
+                    broadcast=broadcast,
+                )
+        except IntegrityError:
+            notification = Notification.objects.get(broadcast=broadcast, recipient=user, channel=channel)
+    if notification.status not in (Status.CREATED, Status.TEMPORARY_FAILURE):
+        return notification.status
+    return notification_deliver(notification_id=str(notification.pk))

@@ -1,6 +1,10 @@
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from eid.public import District
 
 
 class Message(models.Model):
@@ -31,3 +35,221 @@ class Message(models.Model):
     @property
     def is_read(self) -> bool:
         return self.read_at is not None
+
+
+class Channel(models.TextChoices):
+    INBOX = "inbox", _("Portal inbox")
+    EMAIL = "email", _("Email")
+    SMS = "sms", _("Text message (SMS)")
+
+
+class Topic(models.TextChoices):
+    """What a notification is about; residents opt out per channel and topic."""
+
+    ACCOUNT = "account", _("Your account and eID")
+    APPLICATIONS = "applications", _("Applications and bookings")
+    REMINDERS = "reminders", _("Reminders")
+    GENERAL = "general", _("General information")
+    ROAD_WORKS = "road-works", _("Road works")
+    CLOSURES = "closures", _("Closures of facilities")
+    WEATHER = "weather", _("Weather warnings")
+
+
+# Topics a resident can follow for a district (location-based information).
+AREA_TOPICS = (Topic.ROAD_WORKS, Topic.CLOSURES, Topic.WEATHER)
+
+
+class Status(models.TextChoices):
+    CREATED = "created", _("Created")
+    SENDING = "sending", _("Sending")
+    DELIVERED = "delivered", _("Delivered")
+    PERMANENT_FAILURE = "permanent-failure", _("Permanent failure")
+    TEMPORARY_FAILURE = "temporary-failure", _("Temporary failure")
+    # Not sent because the resident opted out of this channel and topic (never for legal notices).
+    OPTED_OUT = "opted-out", _("Opted out")
+
+
+class NotificationTemplate(models.Model):
+    """A department's template for one notification type; its text lives in versions."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    department = models.ForeignKey("eid.Department", on_delete=models.PROTECT, related_name="+")
+    notification_type = models.SlugField(_("notification type"), max_length=64)
+    topic = models.CharField(_("topic"), max_length=20, choices=Topic.choices, default=Topic.GENERAL)
+    # Legally required notices are sent whatever the resident's opt-outs, and say so.
+    legally_required = models.BooleanField(_("legally required"), default=False)
+    current_version = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("notification template")
+        verbose_name_plural = _("notification templates")
+        constraints = [
+            models.UniqueConstraint(fields=["department", "notification_type"], name="notif_template_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.department_id}:{self.notification_type}"
+
+
+class TemplateVersion(models.Model):
+    """Immutable text of a template: every edit adds a version, and a sent message records which."""
+
+    template = models.ForeignKey(NotificationTemplate, on_delete=models.CASCADE, related_name="versions")
+    version = models.PositiveIntegerField()
+    subject_en = models.CharField(max_length=200)
+    subject_zh_hant = models.CharField(max_length=200)
+    subject_zh_hans = models.CharField(max_length=200)
+    body_en = models.TextField(max_length=10_000)
+    body_zh_hant = models.TextField(max_length=10_000)
+    body_zh_hans = models.TextField(max_length=10_000)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["template", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["template", "version"], name="notif_template_version_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.template} v{self.version}"
+
+    def text(self, language: str) -> tuple[str, str]:
+        suffix = language.replace("-", "_")
+        return getattr(self, f"subject_{suffix}"), getattr(self, f"body_{suffix}")
+
+
+class ApiKey(models.Model):
+    """A department system's key. Only a keyed SHA-256 of it is stored; the key is shown once."""
+
+    class KeyType(models.TextChoices):
+        LIVE = "live", _("Live")
+        # A test key goes through validation and the status lifecycle but never delivers.
+        TEST = "test", _("Test")
+
+    department = models.ForeignKey("eid.Department", on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(_("name"), max_length=100)
+    key_type = models.CharField(_("type"), max_length=8, choices=KeyType.choices)
+    prefix = models.CharField(max_length=24, editable=False)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API key")
+        verbose_name_plural = _("API keys")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+
+class Broadcast(models.Model):
+    """A department's notice to every resident following a district and topic."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    department = models.ForeignKey("eid.Department", on_delete=models.PROTECT, related_name="+")
+    template_version = models.ForeignKey(TemplateVersion, on_delete=models.PROTECT, related_name="+")
+    district = models.CharField(max_length=20, choices=District.choices)
+    channels = models.JSONField(default=list)
+    personalisation = models.JSONField(default=dict, blank=True)
+    is_test = models.BooleanField(default=False)
+    # Recipients times channels, known once the fan-out has counted the subscribers.
+    total = models.PositiveIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.template_version} → {self.district}"
+
+
+class Notification(models.Model):
+    """One message to one recipient on one channel, and where it is in its lifecycle."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    department = models.ForeignKey("eid.Department", on_delete=models.PROTECT, related_name="+")
+    template_version = models.ForeignKey(TemplateVersion, on_delete=models.PROTECT, related_name="+")
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", null=True, blank=True
+    )
+    # The address used: an email address or a mobile number; empty for the inbox.
+    to = models.CharField(max_length=254, blank=True)
+    channel = models.CharField(max_length=8, choices=Channel.choices)
+    language = models.CharField(max_length=8)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.CREATED, db_index=True)
+    reference = models.CharField(max_length=100, blank=True)
+    idempotency_key = models.CharField(max_length=100, blank=True)
+    subject = models.CharField(max_length=200)
+    body = models.TextField()
+    is_test = models.BooleanField(default=False)
+    broadcast = models.ForeignKey(
+        Broadcast, on_delete=models.CASCADE, related_name="notifications", null=True, blank=True
+    )
+    message = models.ForeignKey(Message, on_delete=models.SET_NULL, related_name="+", null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    failure_reason = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            # A retried send with the same key finds these rows instead of sending again.
+            models.UniqueConstraint(
+                fields=["department", "idempotency_key", "channel"],
+                condition=~models.Q(idempotency_key=""),
+                name="notif_idempotency_unique",
+            ),
+            # A broadcast batch run twice (a worker killed mid-batch) finds its rows again.
+            models.UniqueConstraint(
+                fields=["broadcast", "recipient", "channel"],
+                condition=models.Q(broadcast__isnull=False),
+                name="notif_broadcast_recipient_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel} {self.status}"
+
+
+class OptOut(models.Model):
+    """A resident (or, for a bare email address, the address) no longer wants a channel and topic."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", null=True, blank=True
+    )
+    address = models.CharField(max_length=254, blank=True)
+    channel = models.CharField(max_length=8, choices=Channel.choices)
+    topic = models.CharField(max_length=20, choices=Topic.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "channel", "topic"],
+                condition=models.Q(user__isnull=False),
+                name="notif_optout_user_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["address", "channel", "topic"],
+                condition=models.Q(user__isnull=True),
+                name="notif_optout_address_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel}:{self.topic}"
+
+
+class DistrictSubscription(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    district = models.CharField(max_length=20, choices=District.choices)
+    topic = models.CharField(max_length=20, choices=Topic.choices)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "district", "topic"], name="notif_subscription_unique")
+        ]
+        indexes = [models.Index(fields=["district", "topic", "user"], name="notif_subscription_area")]
+
+    def __str__(self) -> str:
+        return f"{self.district}:{self.topic}"

@@ -1,11 +1,21 @@
 from dataclasses import dataclass
 from datetime import datetime
+from uuid import UUID
 
 from django.db.models import Count, Max, Q, QuerySet
 from django.http import Http404
 
 from eid.public import User
-from services.notifications.models import Message
+from services.notifications.models import (
+    ApiKey,
+    Broadcast,
+    DistrictSubscription,
+    Message,
+    Notification,
+    NotificationTemplate,
+    OptOut,
+    Status,
+)
 
 
 @dataclass(frozen=True)
@@ -45,3 +55,83 @@ def access_message_for_officer(*, department_ids: set[int], message_id: int) -> 
         return message_list_for_departments(department_ids=department_ids).get(pk=message_id)
     except Message.DoesNotExist as exc:
         raise Http404 from exc
+
+
+# Notifications -----------------------------------------------------------------------------------
+
+
+def is_opted_out(*, user: User | None, address: str, channel: str, topic: str) -> bool:
+    if user is not None:
+        return OptOut.objects.filter(user=user, channel=channel, topic=topic).exists()
+    return (
+        bool(address)
+        and OptOut.objects.filter(user__isnull=True, address=address, channel=channel, topic=topic).exists()
+    )
+
+
+def template_for_department(*, department_id: int, template_id: str) -> NotificationTemplate | None:
+    """A template by its public id or notification type, only among the department's own."""
+    templates = NotificationTemplate.objects.filter(department_id=department_id).select_related("department")
+    try:
+        return templates.get(public_id=UUID(template_id))
+    except (ValueError, NotificationTemplate.DoesNotExist):
+        return templates.filter(notification_type=template_id).first()
+
+
+def notification_for_department(*, department_id: int, notification_id: str) -> Notification | None:
+    try:
+        return Notification.objects.select_related("template_version__template").get(
+            pk=UUID(notification_id), department_id=department_id
+        )
+    except (ValueError, Notification.DoesNotExist):
+        return None
+
+
+def broadcast_for_department(*, department_id: int, broadcast_id: str) -> Broadcast | None:
+    try:
+        return Broadcast.objects.get(public_id=UUID(broadcast_id), department_id=department_id)
+    except (ValueError, Broadcast.DoesNotExist):
+        return None
+
+
+def api_key_authenticate(*, key_hash: str) -> ApiKey | None:
+    return (
+        ApiKey.objects.select_related("department").filter(key_hash=key_hash, revoked_at__isnull=True).first()
+    )
+
+
+@dataclass(frozen=True)
+class BroadcastProgress:
+    total: int | None
+    sent: int
+    failed: int
+    opted_out: int
+    pending: int | None
+
+
+def broadcast_progress(*, broadcast: Broadcast) -> BroadcastProgress:
+    """One query for the counts; pending is unknown until the fan-out has counted the subscribers."""
+    counts = dict(broadcast.notifications.values_list("status").annotate(n=Count("id")).order_by())
+    sent = counts.get(Status.DELIVERED, 0)
+    failed = counts.get(Status.PERMANENT_FAILURE, 0) + counts.get(Status.TEMPORARY_FAILURE, 0)
+    opted_out = counts.get(Status.OPTED_OUT, 0)
+    pending = None if broadcast.total is None else broadcast.total - sent - failed - opted_out
+    return BroadcastProgress(
+        total=broadcast.total, sent=sent, failed=failed, opted_out=opted_out, pending=pending
+    )
+
+
+@dataclass(frozen=True)
+class Preferences:
+    opted_out: set[tuple[str, str]]
+    districts: set[str]
+    area_topics: set[str]
+
+
+def preferences_for_citizen(*, citizen: User) -> Preferences:
+    subscriptions = list(DistrictSubscription.objects.filter(user=citizen).values_list("district", "topic"))
+    return Preferences(
+        opted_out=set(OptOut.objects.filter(user=citizen).values_list("channel", "topic")),
+        districts={district for district, _ in subscriptions},
+        area_topics={topic for _, topic in subscriptions},
+    )

@@ -40,7 +40,7 @@ class InboxService(ServiceApp):
                 {
                     "subject": message.subject,
                     "body": message.body,
-                    "department": message.department.code,
+                    "department": message.department.code if message.department else "",
                     "sent_at": message.created_at.isoformat(),
                     "read_at": message.read_at.isoformat() if message.read_at else None,
                 }

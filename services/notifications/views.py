@@ -1,14 +1,19 @@
 """The resident's inbox (mounted behind the service guard) and the officers' sent-messages view."""
 
+from django.contrib import messages as django_messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from eid.public import audit_log, officer_department_ids
+from eid.public import ApplicationError, audit_log, officer_department_ids
 from services.notifications import actions, selectors
+from services.notifications.forms import PreferencesForm
+from services.notifications.models import Channel, Topic
 
 PAGE_SIZE = 20
 
@@ -64,3 +69,59 @@ def officer_message_detail(request: HttpRequest, message_id: int) -> HttpRespons
         data={"record": "notifications.message", "id": message.pk},
     )
     return render(request, "notifications/officer_message.html", {"message": message})
+
+
+# Preferences (behind the service guard) and unsubscribing (a signed link, no sign-in) ---------------
+
+
+def preferences(request: HttpRequest) -> HttpResponse:
+    current = selectors.preferences_for_citizen(citizen=request.user)
+    if request.method == "POST":
+        form = PreferencesForm(request.POST)
+        if form.is_valid():
+            actions.preferences_update(
+                citizen=request.user,
+                opted_out=form.opted_out(),
+                districts=form.cleaned_data["districts"],
+                area_topics=form.cleaned_data["area_topics"],
+            )
+            django_messages.success(request, _("Your notification preferences have been saved."))
+            return HttpResponseRedirect(reverse("inbox:preferences"))
+    else:
+        form = PreferencesForm(
+            initial={
+                "districts": sorted(current.districts),
+                "area_topics": sorted(current.area_topics),
+            }
+        )
+    rows = [
+        {
+            "topic": topic,
+            "cells": [
+                {
+                    "channel": channel,
+                    "value": f"{channel.value}:{topic.value}",
+                    "checked": (channel.value, topic.value) not in current.opted_out,
+                }
+                for channel in Channel
+            ],
+        }
+        for topic in Topic
+    ]
+    return render(
+        request, "notifications/preferences.html", {"form": form, "rows": rows, "channels": list(Channel)}
+    )
+
+
+@csrf_exempt  # the signed token is the authority; RFC 8058 one-click POSTs carry no CSRF token
+def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        fields = actions.unsubscribe_read(token=token)
+    except ApplicationError as error:
+        return render(request, "notifications/unsubscribe.html", {"error": error.message}, status=400)
+    context = {"token": token, "channel": Channel(fields["c"]).label, "topic": Topic(fields["t"]).label}
+    if request.method == "POST":
+        actions.unsubscribe_apply(token=token)
+        return render(request, "notifications/unsubscribe.html", {**context, "done": True})
+    # GET only asks: mail scanners follow links, and must not unsubscribe anyone.
+    return render(request, "notifications/unsubscribe.html", context)

@@ -9,11 +9,27 @@ import pytest
 from django.core.management import CommandError, call_command
 
 ROOT = Path(__file__).resolve().parents[2]
+
+
+def _rsa_pem() -> str:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+
+
 PRODUCTION_ENV = {
+    "IDP_OIDC_PRIVATE_KEY": _rsa_pem(),
+    "OIDC_PAIRWISE_KEY": "a-fifth-key-for-pairwise-subject-identifiers-0123456789",
+    "OIDC_CLIENT_SECRET_KEY": "a-sixth-key-for-oidc-client-secret-hashes-0123456789",
     "DJANGO_SETTINGS_MODULE": "portal.settings.prod",
     "SECRET_KEY": "x" * 20 + "production-secret-key-from-the-environment-0123456789",
     "HKID_HASH_KEY": "a-different-key-for-hkid-hashing-0123456789",
     "MFA_ENCRYPTION_KEY": "a-third-key-for-totp-secrets-0123456789",
+    "PKI_KEY_PASSPHRASE": "a-fourth-secret-for-the-pki-private-keys-0123456789",
     "ALLOWED_HOSTS": "eid.example.gov.hk",
     "SITE_URL": "https://eid.example.gov.hk",
     "DATABASE_URL": "sqlite:///:memory:",

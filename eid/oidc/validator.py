@@ -1,0 +1,185 @@
+"""allauth's oauthlib request validator, with the defects listed in ../shared/STACK.md fixed.
+
+allauth builds its oauthlib server around its own validator; the portal's views (eid/oidc/views.py)
+use `get_server()` below instead, which differs only where a method is overridden here.
+"""
+
+import uuid
+from typing import Any
+
+import jwt
+from allauth.core import context
+from allauth.core.internal import httpkit
+from allauth.idp.oidc import app_settings
+from allauth.idp.oidc.adapter import get_adapter
+from allauth.idp.oidc.internal.oauthlib.request_validator import OAuthLibRequestValidator
+from allauth.idp.oidc.internal.oauthlib.server import generate_access_token, generate_refresh_token
+from allauth.idp.oidc.internal.oauthlib.utils import get_validator_context
+from allauth.idp.oidc.models import Client, Token
+from django.core.cache import cache
+from oauthlib.common import Request
+from oauthlib.openid import Server
+
+from eid.oidc.client_secrets import basic_credentials, client_secret_matches
+from eid.oidc.keys import parsed_key
+from eid.oidc.session import session_authentication
+from eid.oidc.subjects import subject_record
+
+# How long a redeemed code is remembered, so a replay can revoke what it issued (RFC 6749 §4.1.2).
+SPENT_CODE_SECONDS = 10 * 60
+
+
+def _spent_code_key(client_id: str, code: str) -> str:
+    return f"eid.oidc.spent_code[{client_id}:{code}]"
+
+
+class EidRequestValidator(OAuthLibRequestValidator):
+    def authenticate_client(self, request: Request, *args: Any, **kwargs: Any) -> bool:
+        """client_secret_basic (credentials URL-decoded, RFC 6749 §2.3.1) or client_secret_post."""
+        ctx = get_validator_context()
+        authorization = request.headers.get("Authorization", "")
+        candidates: list[str] = []
+        decoded = basic_credentials(authorization)
+        if decoded is not None:
+            client_id, secret = decoded
+            candidates.append(secret)
+            # Many clients do not form-encode; accept the secret as sent too (one more HMAC).
+            _raw_id, raw_secret = httpkit.extract_basic_auth(request.headers)
+            if raw_secret and raw_secret != secret:
+                candidates.append(raw_secret)
+        elif (
+            not authorization
+            and Client.AuthenticationMethod.CLIENT_SECRET_POST in ctx.supported_auth_methods
+            and isinstance(getattr(request, "client_secret", None), str)
+        ):
+            client_id = getattr(request, "client_id", None)
+            candidates.append(request.client_secret)
+        else:
+            return False
+        if not isinstance(client_id, str) or not all(candidates):
+            return False
+        client = self._lookup_client(request, client_id)
+        if client is None or client.type != Client.Type.CONFIDENTIAL:
+            return False
+        if not any(self._secret_matches(client, secret) for secret in candidates):
+            return False
+        self._use_client(request, client)
+        return True
+
+    @staticmethod
+    def _secret_matches(client: Client, secret: str) -> bool:
+        if client_secret_matches(secret, client.secret):
+            return True
+        # Clients registered before the keyed hash (or through allauth's own admin/DCR forms)
+        # still carry a password hash: the slow check remains their path until re-issued.
+        return not client.secret.startswith("hmac-") and client.check_secret(secret)
+
+    def is_pkce_required(self, client_id: str, request: Request) -> bool:
+        # FAPI 2.0 and OAuth 2.1: PKCE for every client, confidential ones included.
+        return True
+
+    def validate_silent_authorization(self, request: Request) -> bool:
+        """prompt=none succeeds only if the resident granted these scopes to *this* client.
+
+        allauth counts tokens the resident holds at any client, so one consent elsewhere lets a
+        client that was never consented to obtain a code silently.
+        """
+        if request.client.skip_consent:
+            return True  # a first-party client registered as needing no consent
+        granted: set[str] = set()
+        tokens = Token.objects.valid().filter(
+            user=context.request.user,
+            client=request.client,
+            type__in=[Token.Type.REFRESH_TOKEN, Token.Type.ACCESS_TOKEN],
+        )
+        for scopes in tokens.values_list("scopes", flat=True):
+            granted.update(scope for scope in scopes.split("\n") if scope)
+        return bool(granted) and set(request.scopes).issubset(granted)
+
+    def save_authorization_code(self, client_id: str, code: dict, request: Request, *args, **kwargs) -> None:
+        # The code remembers what this sign-in proved: the token request has no resident session.
+        session = session_authentication(context.request)
+        code = dict(code, eid_session=session)
+        subject_record(client=request.client, user=request.user)
+        super().save_authorization_code(client_id, code, request, *args, **kwargs)
+
+    def validate_code(
+        self, client_id: str, code: str, client: Client, request: Request, *args, **kwargs
+    ) -> bool:
+        if not super().validate_code(client_id, code, client, request, *args, **kwargs):
+            self._revoke_tokens_of_spent_code(client_id, code)
+            return False
+        stored = self._lookup_authorization_code(request, client_id, code) or {}
+        get_validator_context().eid_session = stored.get("code", {}).get("eid_session")
+        return True
+
+    def save_bearer_token(self, token: dict, request: Request, *args, **kwargs) -> None:
+        super().save_bearer_token(token, request, *args, **kwargs)
+        adapter = get_adapter()
+        ctx = get_validator_context()
+        issued = [token[name] for name in ("access_token", "refresh_token") if token.get(name)]
+        ctx.eid_issued_hashes = [adapter.hash_token(value) for value in issued]
+
+    def _prep_refresh_token(self, ctx: Any, refresh_token: str, request: Request) -> Token:
+        token = super()._prep_refresh_token(ctx, refresh_token, request)
+        session = getattr(ctx, "eid_session", None)
+        if session:
+            # A refreshed ID token reports the original sign-in, not a missing or lower `acr`;
+            # set before allauth's bulk insert, so it costs no extra query.
+            token.data = {**(token.data or {}), "eid_session": session}
+        return token
+
+    def validate_refresh_token(
+        self, refresh_token: str, client: Client, request: Request, *args, **kwargs
+    ) -> bool:
+        if not super().validate_refresh_token(refresh_token, client, request, *args, **kwargs):
+            return False
+        stored = get_validator_context().refresh_token
+        data = stored.data if stored is not None and isinstance(stored.data, dict) else {}
+        get_validator_context().eid_session = data.get("eid_session")
+        return True
+
+    def invalidate_authorization_code(
+        self, client_id: str, code: str, request: Request, *args, **kwargs
+    ) -> None:
+        hashes = getattr(get_validator_context(), "eid_issued_hashes", [])
+        cache.set(_spent_code_key(client_id, code), hashes, timeout=SPENT_CODE_SECONDS)
+        super().invalidate_authorization_code(client_id, code, request, *args, **kwargs)
+
+    @staticmethod
+    def _revoke_tokens_of_spent_code(client_id: str, code: str) -> None:
+        """A replayed code: the first redemption may have been the attacker's; revoke its tokens."""
+        hashes = cache.get(_spent_code_key(client_id, code))
+        if hashes:
+            Token.objects.filter(client_id=client_id, hash__in=hashes).delete()
+
+    def finalize_id_token(self, id_token: dict, token: dict, token_handler: Any, request: Request) -> str:
+        adapter = get_adapter()
+        id_token["iss"] = adapter.get_issuer()
+        id_token["exp"] = id_token["iat"] + app_settings.ID_TOKEN_EXPIRES_IN
+        id_token["jti"] = uuid.uuid4().hex
+        ctx = get_validator_context()
+        id_token.update(
+            adapter.get_claims("id_token", request.user, request.client, request.scopes, email=ctx.email)
+        )
+        adapter.populate_id_token(
+            id_token, request.client, request.scopes, session=getattr(ctx, "eid_session", None)
+        )
+        # The parsed key is cached per process (allauth parses the PEM for every signature).
+        jwk_dict, private_key = parsed_key(adapter.get_signing_key().pem)
+        return jwt.encode(id_token, private_key, algorithm="RS256", headers={"kid": jwk_dict["kid"]})
+
+
+class EidServer(Server):
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(
+            token_generator=generate_access_token,
+            refresh_token_generator=generate_refresh_token,
+            request_validator=EidRequestValidator(),
+            token_expires_in=app_settings.ACCESS_TOKEN_EXPIRES_IN,
+            **kwargs,
+        )
+
+
+def get_server(**kwargs: Any) -> EidServer:
+    return EidServer(**kwargs)

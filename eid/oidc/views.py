@@ -1,0 +1,249 @@
+"""allauth's OIDC endpoints, subclassed where the portal differs (see validator.py for the rest).
+
+Each override says why. The views stay allauth's: same templates, forms and URL names
+(`idp:oidc:*`), so allauth's own code that reverses them keeps working.
+"""
+
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import urlsplit
+
+from allauth.core.internal.httpkit import add_query_params
+from allauth.idp.oidc import views as allauth_views
+from allauth.idp.oidc.adapter import get_adapter
+from allauth.idp.oidc.forms import AuthorizationForm, RPInitiatedLogoutForm
+from allauth.idp.oidc.internal.oauthlib.utils import (
+    convert_response,
+    extract_params,
+    get_validator_context,
+    respond_json_error,
+)
+from allauth.idp.oidc.internal.resources import get_resources
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.http import urlencode
+from oauthlib.oauth2.rfc6749 import errors
+
+from eid.oidc.keys import jwks_document
+from eid.oidc.session import required_level
+from eid.oidc.validator import get_server
+from eid.public import SCOPES, AssuranceLevel, audit_log, session_assurance_level
+
+ERROR_TEMPLATE = "idp/oidc/error.html"
+
+
+class UnmetAuthenticationRequirements(errors.OAuth2Error):
+    """OpenID Connect Unmet Authentication Requirements 1.0: the level asked for was not reached."""
+
+    error = "unmet_authentication_requirements"
+
+
+def error_page(request: HttpRequest, error: Exception | None = None, form: Any = None) -> HttpResponse:
+    """allauth's error page, with a 4xx status (allauth answers 200, which caches and monitors
+    read as success)."""
+    status = getattr(error, "status_code", None) or HTTPStatus.BAD_REQUEST
+    if status < HTTPStatus.BAD_REQUEST or status >= HTTPStatus.INTERNAL_SERVER_ERROR:
+        status = HTTPStatus.BAD_REQUEST
+    return render(request, ERROR_TEMPLATE, {"error": error, "error_form": form}, status=status)
+
+
+def step_up_url(level: AssuranceLevel, next_url: str) -> str:
+    return f"{reverse('eid:step_up')}?{urlencode({'level': int(level), 'next': next_url})}"
+
+
+def consent_items(requested: list[str], chosen: set[str]) -> list[dict[str, Any]]:
+    """The consent page's lines, in the portal's scope order; `openid` cannot be left out."""
+    labels = get_adapter().scope_display
+    order = {scope: index for index, scope in enumerate(SCOPES)}
+    return [
+        {
+            "value": scope,
+            "label": labels.get(scope, scope),
+            "checked": scope in chosen,
+            "required": scope == "openid",
+        }
+        for scope in sorted(requested, key=lambda scope: order.get(scope, len(order)))
+    ]
+
+
+class AuthorizationView(allauth_views.AuthorizationView):
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response = super().dispatch(request, *args, **kwargs)
+        location = response.get("Location", "")
+        # Redirects back to a client are absolute (its redirect URI); the portal's own (sign-in,
+        # step-up) are paths. RFC 9207: every authorization response names its issuer, so a
+        # client talking to several providers cannot be tricked into a mix-up.
+        if response.status_code == HTTPStatus.FOUND and location and not location.startswith("/"):
+            response["Location"] = add_query_params(location, {"iss": get_adapter().get_issuer()})
+        return response
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response = self._login_required(request)
+        if response:
+            return response
+        orequest = extract_params(request)
+        try:
+            server = get_server()
+            self._scopes, self._request_info = server.validate_authorization_request(*orequest)
+            self._request_info["resources"] = get_resources(request)
+            self._require_s256()
+            # Kept in the signed form so the consent POST can check the level again.
+            self._request_info["eid_acr_values"] = request.GET.get("acr_values", "")
+            self._request_info["eid_query"] = request.META.get("QUERY_STRING", "")
+            prompt_none = "none" in self._request_info.get("prompt", ())
+            step_up = self._step_up_if_needed(prompt_none=prompt_none)
+            if step_up is not None:
+                return step_up
+            if prompt_none:
+                oresponse = server.create_authorization_response(*orequest, scopes=self._scopes)
+                return convert_response(*oresponse)
+        except (errors.FatalClientError, ValidationError) as error:
+            # No trustworthy redirect URI: tell the resident, never redirect (RFC 6749 §4.1.2.1).
+            return error_page(request, error)
+        except errors.OAuth2Error as error:
+            return allauth_views._ClientHttpResponseRedirect(error.in_uri(error.redirect_uri))
+        if self._request_info["request"].client.skip_consent:
+            return self._skip_consent()
+        return super(allauth_views.AuthorizationView, self).get(request, *args, **kwargs)
+
+    def _require_s256(self) -> None:
+        """PKCE with S256 for every client: `plain` gives no protection once the request leaks."""
+        if self._request_info.get("code_challenge_method") != "S256":
+            raise errors.InvalidRequestError(
+                description="PKCE with code_challenge_method=S256 is required.",
+                request=self._request_info["request"],
+            )
+
+    def _step_up_if_needed(self, *, prompt_none: bool) -> HttpResponse | None:
+        """A level asked for with acr_values that this session has not reached: step up, or with
+        prompt=none an error; never a code carrying a lower `acr` than was asked for."""
+        required = required_level(self._request_info.get("eid_acr_values"))
+        if required is None or (session_assurance_level(self.request) or 0) >= required:
+            return None
+        if prompt_none:
+            raise UnmetAuthenticationRequirements(
+                description="The session does not meet the requested acr_values.",
+                request=self._request_info["request"],
+            )
+        authorize_url = f"{reverse('idp:oidc:authorization')}?{self._request_info['eid_query']}"
+        return HttpResponseRedirect(step_up_url(required, authorize_url))
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        form = context["form"]
+        chosen = set(form["scopes"].value() or [])
+        context["scope_items"] = consent_items(self._scopes, chosen)
+        uris = context["client"].get_redirect_uris()
+        context["client_host"] = urlsplit(uris[0]).hostname if uris else ""
+        return context
+
+    def form_valid(self, form: AuthorizationForm) -> HttpResponse:
+        step_up = self._step_up_if_needed(prompt_none=False)
+        if step_up is not None:
+            return step_up
+        orequest = extract_params(self.request)
+        credentials = {"user": self.request.user, **self._request_info}
+        for local in ("resources", "eid_acr_values", "eid_query"):
+            credentials.pop(local, None)
+        ctx = get_validator_context()
+        ctx.requested_resources = self._request_info.get("resources")
+        try:
+            if email := form.cleaned_data.get("email"):
+                ctx.email = email
+            scopes = form.cleaned_data["scopes"]
+            oresponse = get_server().create_authorization_response(
+                *orequest, scopes=scopes, credentials=credentials
+            )
+            response = convert_response(*oresponse)
+        except errors.FatalClientError as error:
+            return error_page(self.request, error)
+        if response.status_code == HTTPStatus.FOUND:
+            # The resident's "who used my identity" ledger records each grant.
+            audit_log(
+                event_type="oidc.consent_granted",
+                actor=self.request.user,
+                subject=self.request.user,
+                request=self.request,
+                data={"client_id": self._request_info.get("client_id"), "scopes": list(scopes)},
+            )
+        return response
+
+
+class TokenView(allauth_views.TokenView):
+    def _create_token_response(
+        self, request: HttpRequest, *, user: Any = None, data: Any = None
+    ) -> HttpResponse:
+        orequest = extract_params(request)
+        oresponse = get_server(
+            pre_token=[lambda orequest: self._pre_token(orequest, user, data)],
+        ).create_token_response(*orequest)
+        return convert_response(*oresponse)
+
+
+class UserInfoView(allauth_views.UserInfoView):
+    def _respond(self, request: HttpRequest) -> HttpResponse:
+        orequest = extract_params(request)
+        try:
+            return convert_response(*get_server().create_userinfo_response(*orequest))
+        except errors.OAuth2Error as error:
+            return respond_json_error(request, error)
+
+
+class RevokeView(allauth_views.RevokeView):
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        return convert_response(*get_server().create_revocation_response(*extract_params(request)))
+
+
+class JwksView(allauth_views.JwksView):
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        adapter = get_adapter()
+        # Published ahead of activation, as allauth does, so verifiers cache a new key in time.
+        pems = tuple(key.pem for key in adapter.list_private_keys(is_active=True))
+        response = HttpResponse(jwks_document(pems), content_type="application/json")
+        response["Access-Control-Allow-Origin"] = "*"
+        response["Cache-Control"] = f"max-age={adapter.get_jwks_cache_control()}, must-revalidate"
+        return response
+
+
+class ConfigurationView(allauth_views.ConfigurationView):
+    def get(self, request: HttpRequest) -> JsonResponse:
+        """Discovery (OIDC Discovery §3), built from the routed endpoints and the adapter."""
+        adapter = get_adapter()
+        issuer = adapter.get_issuer()
+
+        def endpoint(name: str) -> str:
+            # Under the configured issuer, like the issuer itself: never the request's Host.
+            return f"{issuer}{reverse(name)}"
+
+        data: dict[str, Any] = {
+            "issuer": issuer,
+            "authorization_endpoint": endpoint("idp:oidc:authorization"),
+            "token_endpoint": endpoint("idp:oidc:token"),
+            "userinfo_endpoint": endpoint("idp:oidc:userinfo"),
+            "jwks_uri": endpoint("idp:oidc:jwks"),
+            "revocation_endpoint": endpoint("idp:oidc:revoke"),
+            "end_session_endpoint": endpoint("idp:oidc:logout"),
+            "id_token_signing_alg_values_supported": ["RS256"],
+            "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
+            "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+        }
+        adapter.populate_server_metadata(data)
+        response = JsonResponse(data)
+        response["Access-Control-Allow-Origin"] = "*"
+        return response
+
+
+class LogoutView(allauth_views.LogoutView):
+    def form_invalid(self, form: RPInitiatedLogoutForm) -> HttpResponse:
+        return error_page(self.request, form=form)
+
+
+authorization = AuthorizationView.as_view()
+token = TokenView.as_view()
+user_info = UserInfoView.as_view()
+revoke = RevokeView.as_view()
+jwks = JwksView.as_view()
+logout = LogoutView.as_view()
+configuration = ConfigurationView.as_view()

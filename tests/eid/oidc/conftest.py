@@ -1,0 +1,23 @@
+import pytest
+from django.test import Client as BrowserClient
+
+from eid.public import District
+from tests.factories import UserFactory
+
+
+@pytest.fixture
+def resident(db: None) -> UserFactory:
+    return UserFactory(
+        legal_name_en="CHAN Tai Man",
+        legal_name_zh="陳大文",
+        address_flat="Flat 12A, 3/F",
+        address_building="Harbour Court",
+        address_street="1 Sha Tin Centre Street",
+        address_district=District.SHA_TIN,
+    )
+
+
+@pytest.fixture
+def web() -> BrowserClient:
+    """The resident's browser, as Django's test client (the Playwright one is `browser`)."""
+    return BrowserClient()
