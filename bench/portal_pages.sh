@@ -8,6 +8,9 @@ export DJANGO_SETTINGS_MODULE=bench.settings
 export SECRET_KEY=bench-only-secret-key-0123456789abcdef HKID_HASH_KEY=bench-only-hkid-key
 export DATABASE_URL=${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/eid_bench}
 export ALLOWED_HOSTS=127.0.0.1,localhost,testserver SITE_URL=http://127.0.0.1:$PORT DB_CONN_MAX_AGE=60 MFA_ENCRYPTION_KEY=bench-only-mfa-key
+export PKI_KEY_PASSPHRASE=bench-only-pki OIDC_PAIRWISE_KEY=bench-only-pairwise OIDC_CLIENT_SECRET_KEY=bench-only-secret
+IDP_OIDC_PRIVATE_KEY=$(openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 2>/dev/null)
+export IDP_OIDC_PRIVATE_KEY
 psql -h 127.0.0.1 -U postgres -d postgres -qc "DROP DATABASE IF EXISTS eid_bench" -c "CREATE DATABASE eid_bench"
 .venv/bin/python manage.py migrate -v0
 .venv/bin/python manage.py collectstatic --noinput -v0

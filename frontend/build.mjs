@@ -61,7 +61,8 @@ function main() {
   // 2. USWDS JavaScript.
   const jsDir = path.join(out, "js");
   fs.mkdirSync(jsDir, { recursive: true });
-  const scripts = ["uswds.min.js", "uswds-init.min.js"];
+  // The source maps go along: the minified files reference them, and collectstatic's manifest needs them.
+  const scripts = ["uswds.min.js", "uswds.min.js.map", "uswds-init.min.js", "uswds-init.min.js.map"];
   for (const name of scripts) {
     fs.copyFileSync(path.join(uswds, "dist", "js", name), path.join(jsDir, name));
   }

@@ -87,3 +87,11 @@ def test_tasks_run_eagerly_without_a_broker_and_on_the_broker_with_one(settings:
     from portal.celery import app
 
     assert app.conf.task_always_eager is (not settings.CELERY_BROKER_URL)
+
+
+def test_collectstatic_builds_the_production_manifest(tmp_path: Path) -> None:
+    """WhiteNoise's manifest storage resolves every reference (source maps, fonts, images)."""
+    env = {**PRODUCTION_ENV, "STATIC_ROOT": str(tmp_path)}
+    result = _manage("collectstatic", "--noinput", "-v0", env=env)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert (tmp_path / "staticfiles.json").exists()
