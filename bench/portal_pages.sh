@@ -30,8 +30,8 @@ PY
 pid=$!
 trap 'kill $pid' EXIT
 for _ in $(seq 1 50); do curl -fs http://127.0.0.1:$PORT/healthz >/dev/null && break; sleep 0.2; done
-.venv/bin/python bench/http_load.py --concurrency 16 --requests 2000 \
+.venv/bin/python -m bench.http_load --concurrency 16 --requests 2000 \
   --url http://127.0.0.1:$PORT/healthz --url http://127.0.0.1:$PORT/en/services/
-.venv/bin/python bench/http_load.py --concurrency 16 --requests 2000 --cookie "$cookie" \
+.venv/bin/python -m bench.http_load --concurrency 16 --requests 2000 --cookie "$cookie" \
   --url http://127.0.0.1:$PORT/en/my/ --url http://127.0.0.1:$PORT/en/services/inbox/
-.venv/bin/python bench/sign_in.py --base http://127.0.0.1:$PORT --concurrency 16 --per-client 8
+.venv/bin/python -m bench.sign_in --base http://127.0.0.1:$PORT --concurrency 16 --per-client 8

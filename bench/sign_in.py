@@ -1,6 +1,6 @@
 """Sign-in page GETs and password sign-in POSTs at a given concurrency against a running portal.
 
-    python bench/sign_in.py --base http://127.0.0.1:8100 --email low@demo.local --concurrency 16
+    python -m bench.sign_in --base http://127.0.0.1:8100 --email low@demo.local --concurrency 16
 
 Each POST is a full sign-in (CSRF token, password check, new session, audit event). Also prints the
 queries one sign-in costs, measured in process with Django's test client.

@@ -25,7 +25,6 @@ INSTALLED_APPS = [
     "payments",
     "services",
     "services.notifications",
-    "portal",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -46,6 +45,8 @@ INSTALLED_APPS = [
     "django_celery_results",
     "django_celery_beat",
     "csp",
+    # Last: its ready() rewires receivers of the apps above.
+    "portal",
 ]
 
 MIDDLEWARE = [
