@@ -3,6 +3,8 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
+# The public origin follows the port unless set: OIDC issuer, CRL and OCSP URLs are built from it.
+export SITE_URL ?= http://127.0.0.1:$(PORT)
 export DJANGO_SETTINGS_MODULE ?= portal.settings.dev
 
 .PHONY: install install-test assets run test lint worker messages clean demo-data
