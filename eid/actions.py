@@ -34,6 +34,28 @@ def user_set_assurance_level(
         request=request,
         data={"from": previous.acr, "to": level.acr, "reason": reason},
     )
+    if level < previous and level < AssuranceLevel.HIGH:
+        # HIGH means "holds a valid signing certificate": below it, none may stay valid.
+        _signing_certificates_withdraw(user=user, by=by, request=request)
+    return user
+
+
+def _signing_certificates_withdraw(*, user: User, by: User | None, request: HttpRequest | None) -> int:
+    from eid.pki.actions import certificates_revoke_for_user  # eid.pki builds on this module
+
+    return certificates_revoke_for_user(user=user, by=by, request=request)
+
+
+@transaction.atomic
+def user_deactivate(*, user: User, by: User | None, reason: str, request: HttpRequest | None = None) -> User:
+    """Close an account: it can no longer sign in, and its signing certificates are revoked."""
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if not user.is_active:
+        return user
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    audit_log(event_type="account.closed", actor=by, subject=user, request=request, data={"reason": reason})
+    _signing_certificates_withdraw(user=user, by=by, request=request)
     return user
 
 

@@ -16,7 +16,7 @@ from eid.constants import (
 from eid.errors import ApplicationError, PermissionDeniedError
 from eid.models import Department, OfficerMembership, User
 from eid.notices import resident_notice, resident_notify
-from eid.pki.actions import SignatureResult, seal_document, sign_for_resident
+from eid.pki.actions import SignatureResult, pdf_seal, seal_document, sign_for_resident
 from eid.selectors import department_list, officer_department_ids, officer_memberships
 from eid.sms import sms_send
 
@@ -41,6 +41,7 @@ __all__ = [
     "department_list",
     "officer_department_ids",
     "officer_memberships",
+    "pdf_seal",
     "resident_notice",
     "resident_notify",
     "seal_document",

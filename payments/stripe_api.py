@@ -24,7 +24,7 @@ class StripeProvider:
     name = "stripe"
 
     def create(self, payment: Payment) -> ProviderPayment:
-        redirect_url = reverse("payments:detail", kwargs={"public_id": payment.public_id})
+        redirect_url = reverse("payments:card", kwargs={"public_id": payment.public_id})
         if payment.provider_reference:
             return ProviderPayment(reference=payment.provider_reference, redirect_url=redirect_url)
         intent = _client().v1.payment_intents.create(
@@ -51,6 +51,10 @@ class StripeProvider:
         )
         # requires_action is 3-D Secure: the resident completes it in the browser; the webhook settles.
         return intent.status
+
+    def client_secret(self, payment: Payment) -> str:
+        """The intent's client secret for Stripe.js on the card page (the payer's page only)."""
+        return _client().v1.payment_intents.retrieve(payment.provider_reference).client_secret
 
     def refund(self, payment: Payment, amount: int, idempotency_key: str) -> str:
         refund = _client().v1.refunds.create(

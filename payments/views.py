@@ -3,6 +3,7 @@
 import csv
 import datetime
 
+from csp.decorators import csp_update
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -10,6 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadReque
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
@@ -18,7 +20,9 @@ from eid.public import ApplicationError, officer_department_ids
 from payments import actions, selectors
 from payments.forms import RefundForm, ReportForm
 from payments.models import PaymentStatus
-from payments.webhooks import stripe_event_process
+from payments.providers import get_provider
+from payments.tasks import stripe_event_task
+from payments.webhooks import STRIPE_EVENTS
 
 SANDBOX_OUTCOMES = {
     "pay": PaymentStatus.SUCCEEDED,
@@ -27,10 +31,71 @@ SANDBOX_OUTCOMES = {
 }
 
 
+# Stripe.js and its iframes (card fields, 3-D Secure): allowed on the card page only.
+STRIPE_CSP = {
+    "script-src": ["https://js.stripe.com", "https://*.js.stripe.com"],
+    "frame-src": ["https://js.stripe.com", "https://*.js.stripe.com", "https://hooks.stripe.com"],
+    "connect-src": ["https://api.stripe.com"],
+}
+# Stripe.js locales for the portal's languages.
+STRIPE_LOCALES = {"en": "en", "zh-hant": "zh-HK", "zh-hans": "zh"}
+
+
 @login_required
 def payment_detail(request: HttpRequest, public_id: str) -> HttpResponse:
     payment = selectors.access_payment_for_citizen(citizen=request.user, public_id=public_id)
+    if (
+        payment.provider == "stripe"
+        and payment.status == PaymentStatus.PENDING
+        and request.GET.get("payment_intent") == payment.provider_reference
+    ):
+        # Back from Stripe.js: the query string is the browser's word, so ask Stripe itself
+        # (the webhook settles it too; whichever comes second changes nothing).
+        verdict = get_provider("stripe").status(payment)
+        if verdict in {PaymentStatus.SUCCEEDED, PaymentStatus.CANCELLED}:
+            actions.payment_settle(payment=payment, status=verdict, source="stripe:retrieve")
+            payment.refresh_from_db()
     return render(request, "payments/detail.html", {"payment": payment})
+
+
+@login_required
+@csp_update(STRIPE_CSP)
+def stripe_card_page(request: HttpRequest, public_id: str) -> HttpResponse:
+    """Stripe's Payment Element: card details and 3-D Secure stay between the browser and Stripe."""
+    payment = selectors.access_payment_for_citizen(citizen=request.user, public_id=public_id)
+    if settings.PAYMENTS_PROVIDER != "stripe" or payment.provider != "stripe":
+        raise Http404
+    detail = reverse("payments:detail", kwargs={"public_id": payment.public_id})
+    if payment.status != PaymentStatus.PENDING:
+        return HttpResponseRedirect(detail)
+    response = render(
+        request,
+        "payments/stripe_card.html",
+        {
+            "payment": payment,
+            "client_secret": get_provider("stripe").client_secret(payment),
+            "publishable_key": settings.STRIPE_PUBLISHABLE_KEY,
+            "return_url": request.build_absolute_uri(detail),
+            "stripe_locale": STRIPE_LOCALES.get(get_language(), "auto"),
+        },
+    )
+    response["Cache-Control"] = "private, no-store"  # the client secret must not be cached
+    return response
+
+
+@login_required
+def receipt_download(request: HttpRequest, public_id: str) -> HttpResponse:
+    """The sealed receipt PDF, in the page's language: the payer's only, and only once paid."""
+    from payments.receipts import receipt_sealed
+
+    payment = selectors.access_payment_for_citizen(citizen=request.user, public_id=public_id)
+    if payment.status not in selectors.PAID:
+        raise Http404
+    sealed = receipt_sealed(payment=payment, language=get_language())
+    response = HttpResponse(sealed.signature, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="receipt-{payment.public_id}.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 @login_required
@@ -62,11 +127,13 @@ def stripe_webhook(request: HttpRequest) -> HttpResponse:
         event = webhook_event(payload=request.body, signature=request.headers.get("Stripe-Signature", ""))
     except ValueError:
         return HttpResponse("invalid signature", status=400, content_type="text/plain")
+    if event.type not in STRIPE_EVENTS:
+        return HttpResponse("ignored", content_type="text/plain")
     intent = event.data.object
-    result = stripe_event_process(
-        event_id=event.id, event_type=event.type, intent_id=getattr(intent, "id", "")
-    )
-    return HttpResponse(result, content_type="text/plain")
+    # Verified here, applied by a worker: Stripe gets its 2xx at once, and the task is idempotent
+    # (each event id is applied once), so a redelivery or a retried task changes nothing twice.
+    stripe_event_task.delay_on_commit(event.id, event.type, getattr(intent, "id", ""))
+    return HttpResponse("queued", content_type="text/plain")
 
 
 def _officer_departments(request: HttpRequest) -> set[int]:

@@ -20,6 +20,7 @@ urlpatterns = [
     # The PKI, outside the language prefix: these URLs are written into certificates (CRL, OCSP).
     path("pki/", include("eid.pki.urls")),
     path("api/v1/notifications/", include("services.notifications.api_urls")),
+    path("api/v1/signing/", include("eid.pki.api")),
     path("api/v1/", include("eid.oidc.api")),
     # The OpenID Connect provider: discovery, JWKS, authorize, token, userinfo (not language-prefixed).
     path("", include("eid.oidc.urls")),
@@ -31,6 +32,7 @@ urlpatterns += i18n_patterns(
     path("back-office/", views.back_office, name="back_office"),
     path("back-office/messages/", include("services.notifications.backoffice_urls")),
     path("back-office/verification/", include("eid.backoffice_urls")),
+    path("back-office/certificates/", include("eid.pki.backoffice_urls")),
     path("back-office/payments/", include("payments.backoffice_urls")),
     path("payments/", include("payments.urls")),
     path("eid/connected-services/", include("eid.oidc.resident_urls")),

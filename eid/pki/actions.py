@@ -10,6 +10,7 @@ import unicodedata
 from base64 import b32encode
 from dataclasses import dataclass
 from io import BytesIO
+from typing import TYPE_CHECKING
 
 from cryptography import x509
 from cryptography.exceptions import UnsupportedAlgorithm
@@ -41,6 +42,7 @@ from eid.pki.constants import (
     ROOT_CA,
     SEAL_VALIDITY,
     SIGNING_STEP_UP_MAX_AGE,
+    TSA_VALIDITY,
     Profile,
     RevocationReason,
     Status,
@@ -56,6 +58,9 @@ from eid.pki.selectors import (
     parse_certificate,
     seal_certificate_for,
 )
+
+if TYPE_CHECKING:
+    from eid.pki.pades import LtvMaterial
 
 # X.520 upper bound of commonName and organizationName (RFC 5280 appendix A).
 _NAME_MAX = 64
@@ -144,6 +149,33 @@ def department_seal_issue(*, department: Department) -> IssuedCertificate:
     return record
 
 
+def tsa_certificate() -> IssuedCertificate | None:
+    """The portal's own time-stamping authority (RFC 3161), which dates PAdES B-LT signatures."""
+    return (
+        IssuedCertificate.objects.filter(
+            profile=Profile.TIMESTAMPING, status=Status.GOOD, not_after__gt=timezone.now()
+        )
+        .select_related("issuer")
+        .first()
+    )
+
+
+def _tsa_issue(ca: CertificateAuthority) -> IssuedCertificate:
+    # RSA: pyHanko's in-process time-stamper signs tokens with RSA keys only.
+    key = rsa.generate_private_key(public_exponent=65537, key_size=3072)
+    certificate = builders.build_certificate(
+        issuer=ca_issuer(ca),
+        subject=builders.name("eID Portal Time-Stamping Authority", organization=ORGANIZATION),
+        public_key=key.public_key(),
+        profile=Profile.TIMESTAMPING,
+        now=timezone.now(),
+        validity=TSA_VALIDITY,
+    )
+    key_name = f"tsa/{ca.name}/{certificate.serial_number:x}"
+    ca_keystore().store_private_key(key_name, key)
+    return _record(issuer=ca, certificate=certificate, profile=Profile.TIMESTAMPING, key_name=key_name)
+
+
 @transaction.atomic
 def pki_initialise() -> list[str]:
     """Create whatever is missing: root CA, issuing CA, OCSP responders, department seals.
@@ -189,6 +221,9 @@ def pki_initialise() -> list[str]:
         if ocsp_signer_for(ca) is None:
             _ocsp_signer_issue(ca)
             created.append(f"OCSP responder for the {ca.name} CA")
+    if tsa_certificate() is None:
+        _tsa_issue(issuing)
+        created.append("time-stamping authority")
     for department in Department.objects.all():
         if seal_certificate_for(department) is None:
             department_seal_issue(department=department)
@@ -594,8 +629,26 @@ def sign_for_resident(*, user: User, data: bytes, request: HttpRequest | None = 
     )
 
 
+def pades_ltv_material() -> "LtvMaterial | None":
+    """The portal's TSA and its CAs' current CRLs for a B-LT signature; None before a TSA exists."""
+    from eid.pki.pades import LtvMaterial  # pyHanko loads only when a PDF is signed
+
+    tsa = tsa_certificate()
+    root, issuing = ca_get(ROOT_CA), ca_get(ISSUING_CA)
+    if tsa is None or root is None or issuing is None:
+        return None
+    return LtvMaterial(
+        tsa_certificate=parse_certificate(tsa.certificate_pem),
+        tsa_key=ca_keystore().load_private_key(tsa.key_name),
+        root=parse_certificate(root.certificate_pem),
+        intermediates=[parse_certificate(issuing.certificate_pem)],
+        crls=[crl_current(ca_name=ROOT_CA), crl_current(ca_name=ISSUING_CA)],
+    )
+
+
 def pdf_sign_for_resident(*, user: User, pdf: bytes, request: HttpRequest | None = None) -> SignatureResult:
-    """Sign a PDF as PAdES (B-B) with the resident's portal-held key; `signature` is the signed PDF."""
+    """Sign a PDF as PAdES B-LT (time-stamped, validation data embedded) with the resident's
+    portal-held key; `signature` is the signed PDF."""
     from pyhanko.pdf_utils.reader import PdfFileReader
 
     from eid.pki.pades import pades_sign, pdf_writer
@@ -607,6 +660,7 @@ def pdf_sign_for_resident(*, user: User, pdf: bytes, request: HttpRequest | None
         certificate=parse_certificate(certificate.certificate_pem),
         key=key,
         chain=_chain_for(certificate),
+        ltv=pades_ltv_material(),
     )
     embedded = PdfFileReader(BytesIO(signed), strict=False).embedded_signatures[-1]
     code = builders.signature_code_of_signer(embedded.signer_info)
@@ -649,6 +703,46 @@ def seal_document(
     )
 
 
+def pdf_seal(
+    *, department: Department, pdf: bytes, by: User | None = None, request: HttpRequest | None = None
+) -> SignatureResult:
+    """Seal a PDF as PAdES (B-B) with the department's seal certificate; `signature` is the sealed PDF."""
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    from eid.pki.pades import pades_sign, pdf_writer
+
+    pdf_writer(pdf)  # refuse a non-PDF before touching the key
+    with transaction.atomic():
+        certificate = seal_certificate_for(department) or department_seal_issue(department=department)
+    sealed = pades_sign(
+        pdf=pdf,
+        certificate=parse_certificate(certificate.certificate_pem),
+        key=ca_keystore().load_private_key(certificate.key_name),
+        chain=_chain_for(certificate),
+        field_name="Seal1",
+    )
+    embedded = PdfFileReader(BytesIO(sealed), strict=False).embedded_signatures[-1]
+    code = builders.signature_code_of_signer(embedded.signer_info)
+    digest = hashes.Hash(hashes.SHA256())
+    digest.update(pdf)
+    audit_log(
+        event_type="seal.created",
+        actor=by,
+        request=request,
+        data={
+            "kind": "pades",
+            "department": department.code,
+            "serial": certificate.serial,
+            "sha256": digest.finalize().hex(),
+            "size": len(pdf),
+            "code": code,
+        },
+    )
+    return SignatureResult(
+        signature=sealed, code=code, certificate_pem=certificate.certificate_pem, serial=certificate.serial
+    )
+
+
 __all__ = [
     "SignatureResult",
     "certificate_issue_for_resident",
@@ -657,8 +751,11 @@ __all__ = [
     "certificates_revoke_for_user",
     "crl_current",
     "department_seal_issue",
+    "pades_ltv_material",
+    "pdf_seal",
     "pdf_sign_for_resident",
     "pki_initialise",
     "seal_document",
     "sign_for_resident",
+    "tsa_certificate",
 ]

@@ -213,6 +213,13 @@ def build_certificate(
         builder = _signing_extensions(builder, POLICY_RESIDENT_SIGNING)
     elif profile == Profile.DEPARTMENT_SEAL:
         builder = _signing_extensions(builder, POLICY_DEPARTMENT_SEAL)
+    elif profile == Profile.TIMESTAMPING:
+        # RFC 3161 2.3: the only extended key usage, and critical.
+        builder = (
+            builder.add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+            .add_extension(_key_usage(cert_sign=False, digital_signature=True), critical=True)
+            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
+        )
     else:  # pragma: no cover - a new profile must choose its extensions here
         raise ValueError(f"unknown profile {profile}")
     return builder.sign(issuer.key, SIGNATURE_HASH)

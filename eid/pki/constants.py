@@ -21,6 +21,9 @@ ISSUING_VALIDITY = timedelta(days=10 * 365)
 OCSP_SIGNER_VALIDITY = timedelta(days=365)
 RESIDENT_VALIDITY = timedelta(days=2 * 365)
 SEAL_VALIDITY = timedelta(days=3 * 365)
+TSA_VALIDITY = timedelta(days=5 * 365)
+# Residents hear this long before their signing certificate expires that they should renew it.
+RENEWAL_NOTICE_BEFORE = timedelta(days=30)
 # Back-date notBefore so a relying party whose clock is slightly behind accepts a fresh certificate.
 CLOCK_SKEW = timedelta(minutes=5)
 
@@ -47,6 +50,7 @@ class Profile(models.TextChoices):
     OCSP_SIGNING = "ocsp_signing", _("OCSP responder")
     RESIDENT_SIGNING = "resident_signing", _("Resident signing certificate")
     DEPARTMENT_SEAL = "department_seal", _("Department seal")
+    TIMESTAMPING = "timestamping", _("Time-stamping authority")
 
 
 class Status(models.TextChoices):

@@ -5,6 +5,7 @@ portal's own current CRLs, handed in directly (no network fetch), so a verdict i
 """
 
 import asyncio
+import dataclasses
 import logging
 from dataclasses import dataclass
 from datetime import datetime
@@ -15,7 +16,12 @@ from asn1crypto import pem as asn1_pem
 from django.utils.translation import gettext as _
 from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.pdf_utils.reader import PdfFileReader
-from pyhanko.sign.validation import async_validate_detached_cms, validate_pdf_signature
+from pyhanko.sign.validation import (
+    DocumentSecurityStore,
+    EmbeddedPdfSignature,
+    async_validate_detached_cms,
+    validate_pdf_signature,
+)
 from pyhanko_certvalidator import ValidationContext
 
 from eid.errors import ApplicationError
@@ -47,6 +53,9 @@ class VerificationReport:
     revoked_at: datetime | None
     revocation_reason: str
     code: str
+    # PDF only: a signature time-stamp and, in the document security store, every certificate and CRL
+    # needed to validate it from the root alone (PAdES B-LT), so it stays verifiable offline.
+    ltv: bool = False
 
 
 def _context(moment: datetime | None) -> ValidationContext:
@@ -133,8 +142,43 @@ def pdf_verify(*, pdf: bytes) -> VerificationReport:
         raise ApplicationError(_("This PDF has no signature."), code="no_signature")
     embedded = signatures[-1]
     try:
-        return _report("pdf", lambda context: validate_pdf_signature(embedded, context), embedded.signer_info)
+        report = _report(
+            "pdf", lambda context: validate_pdf_signature(embedded, context), embedded.signer_info
+        )
+        return dataclasses.replace(report, ltv=report.intact and pdf_ltv_complete(embedded))
     except _UNREADABLE as error:
         raise ApplicationError(
             _("The signature could not be checked."), code="signature_malformed"
         ) from error
+
+
+def pdf_ltv_complete(embedded: EmbeddedPdfSignature) -> bool:
+    """Whether the PDF carries its own long-term validation data (PAdES B-LT).
+
+    The signature must hold a valid time-stamp token, and validate from the portal's root alone
+    with only the certificates and CRLs/OCSP responses in the document security store: nothing from
+    the portal's database, nothing fetched.
+    """
+    if embedded.signer_info["unsigned_attrs"].native is None:
+        return False
+    if not any(
+        attr["type"].native == "signature_time_stamp_token" for attr in embedded.signer_info["unsigned_attrs"]
+    ):
+        return False
+    root = ca_get(ROOT_CA)
+    dss = DocumentSecurityStore.read_dss(embedded.reader) if "/DSS" in embedded.reader.root else None
+    if root is None or dss is None:
+        return False
+    context_settings = {
+        "trust_roots": [asn1_certificate(parse_certificate(root.certificate_pem))],
+        "allow_fetching": False,
+        "revocation_mode": "hard-fail",
+    }
+    status = validate_pdf_signature(
+        embedded,
+        signer_validation_context=dss.as_validation_context(context_settings),
+        ts_validation_context=dss.as_validation_context(context_settings),
+    )
+    return bool(
+        status.bottom_line and status.timestamp_validity is not None and status.timestamp_validity.valid
+    )

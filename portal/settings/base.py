@@ -210,9 +210,19 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 
+# Notifications: requests per minute per department API key (a key may have its own limit), and
+# delivery callbacks: https only, except loopback http where allowed (dev and tests).
+NOTIFICATIONS_API_RATE_LIMIT = env_int("NOTIFICATIONS_API_RATE_LIMIT", 3000)
+NOTIFICATIONS_CALLBACK_ALLOW_LOOPBACK_HTTP = False
+NOTIFICATIONS_CALLBACK_TIMEOUT = 10
+# Email and SMS rows left in "sending" this long (a worker died mid-send) are retried by the sweeper.
+NOTIFICATIONS_STUCK_SENDING_MINUTES = env_int("NOTIFICATIONS_STUCK_SENDING_MINUTES", 15)
+
 # Payments: the offline sandbox unless Stripe keys are configured.
 STRIPE_SECRET_KEY = env_str("STRIPE_SECRET_KEY", "")
 STRIPE_WEBHOOK_SECRET = env_str("STRIPE_WEBHOOK_SECRET", "")
+# Public by design: Stripe.js on the card page uses it to collect card details in Stripe's iframe.
+STRIPE_PUBLISHABLE_KEY = env_str("STRIPE_PUBLISHABLE_KEY", "")
 STRIPE_WEBHOOK_TOLERANCE = env_int("STRIPE_WEBHOOK_TOLERANCE", 300)
 # Only for a local fake (localstripe) in tests; production talks to Stripe's own API.
 STRIPE_API_BASE = env_str("STRIPE_API_BASE", "")
@@ -281,4 +291,11 @@ CSRF_FAILURE_VIEW = "portal.views.csrf_failure"
 
 CELERY_BEAT_SCHEDULE = {
     "audit-verify-chain-nightly": {"task": "audit.verify_chain", "schedule": 60 * 60 * 24},
+    # Releases notifications held for quiet hours; retries email and SMS stuck in "sending".
+    "notifications-sweep": {"task": "notifications.sweep", "schedule": 60},
+    # Tells residents, once, that their signing certificate expires within 30 days.
+    "pki-notify-expiring-certificates": {
+        "task": "pki.notify_expiring_certificates",
+        "schedule": 60 * 60 * 24,
+    },
 }

@@ -9,3 +9,6 @@ from portal.settings.base import *  # noqa: F403
 DEBUG = True
 PORTAL_ENVIRONMENT = "development"
 VAR_DIR.mkdir(parents=True, exist_ok=True)  # noqa: F405
+
+# Delivery callbacks may go to a local receiver over http.
+NOTIFICATIONS_CALLBACK_ALLOW_LOOPBACK_HTTP = True

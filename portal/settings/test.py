@@ -15,3 +15,5 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 WHITENOISE_AUTOREFRESH = True
+# Delivery-callback tests post to an http.server on 127.0.0.1.
+NOTIFICATIONS_CALLBACK_ALLOW_LOOPBACK_HTTP = True

@@ -4,6 +4,7 @@ import logging
 import re
 import secrets
 from collections.abc import Iterable, Sequence
+from datetime import time, timedelta
 
 from django.conf import settings
 from django.core import signing
@@ -28,10 +29,11 @@ from services.notifications.models import (
     Notification,
     NotificationTemplate,
     OptOut,
+    QuietHours,
     Status,
     TemplateVersion,
 )
-from services.notifications.selectors import is_opted_out
+from services.notifications.selectors import is_opted_out, quiet_hours_end, quiet_hours_for
 
 logger = logging.getLogger(__name__)
 
@@ -93,6 +95,7 @@ def template_create(
     content: Content,
     topic: str = "general",
     legally_required: bool = False,
+    live_only: bool = False,
 ) -> NotificationTemplate:
     rendering.content_validate(content)
     template = NotificationTemplate.objects.create(
@@ -100,6 +103,7 @@ def template_create(
         notification_type=notification_type,
         topic=topic,
         legally_required=legally_required,
+        live_only=live_only,
     )
     template_update(template=template, content=content)
     template.refresh_from_db()
@@ -184,10 +188,10 @@ def _render(
 
 
 def unsubscribe_token(*, channel: str, topic: str, user: User | None = None, address: str = "") -> str:
-    return signing.dumps(
-        {"u": str(user.public_id) if user else "", "a": address, "c": channel, "t": topic},
-        salt=UNSUBSCRIBE_SALT,
-        compress=True,
+    """Deterministic (no timestamp: the link never expires), so the link in the body, made when the
+    row is created, and the List-Unsubscribe header, made at delivery, are the same URL."""
+    return signing.Signer(salt=UNSUBSCRIBE_SALT).sign_object(
+        {"u": str(user.public_id) if user else "", "a": address, "c": channel, "t": topic}, compress=True
     )
 
 
@@ -239,6 +243,7 @@ def notification_send(
     channels: Sequence[str] | None = None,
     language: str | None = None,
     is_test: bool = False,
+    api_key: ApiKey | None = None,
 ) -> list[Notification]:
     """Validate, then create one Notification per channel and deliver each on Celery after commit.
 
@@ -247,6 +252,7 @@ def notification_send(
     key is unique per department, and a retried call returns the notifications it created first.
     """
     department = template.department
+    _refuse_test_key_on_live_template(template, is_test=is_test)
     if idempotency_key:
         existing = _existing(department, idempotency_key)
         if existing:
@@ -271,6 +277,7 @@ def notification_send(
                     reference=reference or "",
                     idempotency_key=idempotency_key or "",
                     is_test=is_test,
+                    api_key=api_key,
                 )
                 for channel, address in addresses.items()
             ]
@@ -282,6 +289,16 @@ def notification_send(
         return existing
     # The same order as a retried call's answer (by channel), so a client may match them up.
     return sorted(notifications, key=lambda notification: notification.channel)
+
+
+def _refuse_test_key_on_live_template(template: NotificationTemplate, *, is_test: bool) -> None:
+    """A live template (legally required, or marked live-only) is never exercised by a test key: a
+    test key "delivers" without reaching anyone, which a legal notice must never appear to do."""
+    if is_test and template.is_live:
+        raise ApplicationError(
+            _("This template can only be sent with a live API key, not a test key."),
+            code="live_template",
+        )
 
 
 def _existing(department: Department, idempotency_key: str) -> list[Notification]:
@@ -304,6 +321,7 @@ def _notification_create(
     idempotency_key: str = "",
     is_test: bool = False,
     broadcast: Broadcast | None = None,
+    api_key: ApiKey | None = None,
 ) -> Notification:
     from services.notifications.tasks import notification_deliver_task
 
@@ -314,6 +332,10 @@ def _notification_create(
     opted_out = not template.legally_required and is_opted_out(
         user=user, address=address, channel=channel, topic=template.topic
     )
+    # Email and SMS wait for the end of the resident's quiet hours; legally required notices do not.
+    scheduled_for = None
+    if user is not None and channel != Channel.INBOX and not template.legally_required and not opted_out:
+        scheduled_for = quiet_hours_end(quiet_hours=quiet_hours_for(citizen=user), at=timezone.now())
     notification = Notification.objects.create(
         department_id=template.department_id,
         template_version=version,
@@ -329,20 +351,31 @@ def _notification_create(
         body=body,
         is_test=is_test,
         broadcast=broadcast,
+        api_key=api_key,
+        scheduled_for=scheduled_for,
     )
-    if not opted_out and broadcast is None:
+    if scheduled_for is not None:
+        # Held: the sweeper (every minute) releases it when due; the ETA task is the fast path.
+        transaction.on_commit(
+            lambda: notification_deliver_task.apply_async(args=[str(notification.pk)], eta=scheduled_for)
+        )
+    elif not opted_out and broadcast is None:
         notification_deliver_task.delay_on_commit(str(notification.pk))
     return notification
 
 
 CLAIMABLE = (Status.CREATED, Status.TEMPORARY_FAILURE)
+# The first try and five retries (tasks.MAX_RETRIES).
+MAX_ATTEMPTS = 6
 
 
 def notification_deliver(*, notification_id: str) -> str:
     """Deliver once: a conditional UPDATE claims the row, so a second run (a duplicate task, a
     redelivered message) finds it no longer claimable and sends nothing."""
     notification = (
-        Notification.objects.select_related("template_version__template", "recipient", "department")
+        Notification.objects.select_related(
+            "template_version__template", "recipient", "department", "api_key"
+        )
         .filter(pk=notification_id)
         .first()
     )
@@ -353,6 +386,9 @@ def notification_deliver(*, notification_id: str) -> str:
     # The inbox (and a test key) deliver inside the database: claim, message and status commit
     # together, so a worker killed midway leaves the row claimable again: exactly once.
     in_database = notification.channel == Channel.INBOX or notification.is_test
+    if notification.scheduled_for is not None and notification.scheduled_for > timezone.now():
+        # Inside the resident's quiet hours: not yet (an early ETA task, an eager run, a broadcast).
+        return notification.status
     try:
         with transaction.atomic():
             if not _claim(notification_id):
@@ -384,13 +420,63 @@ def _claim(notification_id: str) -> bool:
 
 def _fail(notification: Notification, status: str, reason: str, *, count_attempt: bool) -> str:
     # An in-database delivery's claim was rolled back with it, so its attempt is counted here.
-    Notification.objects.filter(pk=notification.pk, status__in=(*CLAIMABLE, Status.SENDING)).update(
+    changed = Notification.objects.filter(pk=notification.pk, status__in=(*CLAIMABLE, Status.SENDING)).update(
         status=status,
         failure_reason=reason[:200],
         completed_at=timezone.now(),
         attempts=F("attempts") + 1 if count_attempt else F("attempts"),
     )
+    if changed:
+        _callback_schedule(notification, status)
     return status
+
+
+def _callback_schedule(notification: Notification, status: str) -> None:
+    """Tell the sending system (its key's callback URL) once the status has committed."""
+    from services.notifications.tasks import callback_task
+
+    if notification.api_key_id is not None and notification.api_key.callback_url:
+        callback_task.delay_on_commit(str(notification.pk), status)
+
+
+def notifications_sweep(*, stuck_after_minutes: int) -> dict[str, list[str]]:
+    """Returns the ids to (re)deliver: held notifications now due, and stuck email and SMS.
+
+    Stuck: a row in "sending" longer than `stuck_after_minutes` means a worker died between claiming
+    it and recording the provider's answer. It is marked temporary-failure and retried, so it is
+    delivered AT LEAST once: if the provider did accept it before the crash, the resident gets it
+    twice. Leaving it in "sending" would be at most once, and a lost message is worse for notices
+    than a duplicate. The inbox never sticks: its claim and message commit together.
+    """
+    now = timezone.now()
+    due = list(
+        Notification.objects.filter(status=Status.CREATED, scheduled_for__lte=now).values_list(
+            "pk", flat=True
+        )
+    )
+    stuck_before = now - timedelta(minutes=stuck_after_minutes)
+    stuck = list(
+        Notification.objects.filter(
+            status=Status.SENDING, channel__in=(Channel.EMAIL, Channel.SMS), sent_at__lt=stuck_before
+        ).values_list("pk", flat=True)
+    )
+    reset = []
+    for notification_id in stuck:
+        # Conditional, like the claim: a worker that finishes meanwhile wins, and nothing is reset.
+        still_stuck = Notification.objects.filter(
+            pk=notification_id, status=Status.SENDING, sent_at__lt=stuck_before
+        )
+        # After as many attempts as the retries allow, it stops: a permanent failure, not a loop.
+        if still_stuck.filter(attempts__gt=MAX_ATTEMPTS - 1).update(
+            status=Status.PERMANENT_FAILURE, failure_reason="stuck in sending", completed_at=now
+        ):
+            continue
+        if still_stuck.update(
+            status=Status.TEMPORARY_FAILURE, failure_reason="stuck in sending (worker lost)"
+        ):
+            reset.append(notification_id)
+            logger.warning("Notification %s was stuck in sending; retrying", notification_id)
+    return {"due": [str(pk) for pk in due], "stuck": [str(pk) for pk in reset]}
 
 
 def _unsubscribe_url_for(notification: Notification) -> str:
@@ -410,6 +496,7 @@ def _finish(
     Notification.objects.filter(pk=notification.pk).update(
         status=status, failure_reason=reason[:200], message=message, completed_at=timezone.now()
     )
+    _callback_schedule(notification, status)
     return status
 
 
@@ -458,9 +545,35 @@ def preferences_update(
     )
 
 
+def quiet_hours_set(*, citizen: User, start: time | None, end: time | None) -> QuietHours | None:
+    """Email and SMS wait for the end of these hours (local time); None, or start == end, clears them."""
+    if start is None or end is None or start == end:
+        QuietHours.objects.filter(user=citizen).delete()
+        return None
+    quiet_hours, _created = QuietHours.objects.update_or_create(
+        user=citizen, defaults={"start": start, "end": end}
+    )
+    return quiet_hours
+
+
+def preferred_language_set(*, citizen: User, language: str) -> None:
+    """The language of every notification from now on (each is rendered when it is sent)."""
+    if language not in LANGUAGE_CODES:
+        raise ApplicationError(_("Unknown language."), code="invalid_language")
+    if citizen.preferred_language != language:
+        citizen.preferred_language = language
+        citizen.save(update_fields=["preferred_language"])
+
+
 def unsubscribe_read(*, token: str) -> dict[str, str]:
     """The signed fields of an unsubscribe link; a tampered link is an ApplicationError."""
     try:
+        return signing.Signer(salt=UNSUBSCRIBE_SALT).unsign_object(token)
+    except (signing.BadSignature, ValueError):
+        # An older link's "value:timestamp" verifies here too but is no base64: read it below.
+        pass
+    try:
+        # Links sent before the tokens lost their timestamp.
         return signing.loads(token, salt=UNSUBSCRIBE_SALT)
     except signing.BadSignature as exc:
         raise ApplicationError(_("This unsubscribe link is not valid."), code="bad_token") from exc
@@ -491,6 +604,7 @@ def broadcast_publish(
     from services.notifications.tasks import broadcast_fan_out_task
 
     personalisation = personalisation or {}
+    _refuse_test_key_on_live_template(template, is_test=is_test)
     if district not in District.values:
         raise ApplicationError(
             _("Unknown district: %(district)s.") % {"district": district}, code="invalid_district"

@@ -30,8 +30,15 @@ class TemplateVersionInline(admin.TabularInline):
 
 @admin.register(NotificationTemplate)
 class NotificationTemplateAdmin(admin.ModelAdmin):
-    list_display = ["notification_type", "department", "topic", "legally_required", "current_version"]
-    list_filter = ["department", "topic", "legally_required"]
+    list_display = [
+        "notification_type",
+        "department",
+        "topic",
+        "legally_required",
+        "live_only",
+        "current_version",
+    ]
+    list_filter = ["department", "topic", "legally_required", "live_only"]
     readonly_fields = ["public_id", "current_version"]
     inlines = [TemplateVersionInline]
 

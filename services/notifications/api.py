@@ -19,6 +19,7 @@ from eid.public import LANGUAGE_CODES, ApplicationError, District, User
 from services.notifications import actions, selectors
 from services.notifications.models import ApiKey, Broadcast, Channel, Notification
 from services.notifications.rendering import MAX_VALUE_CHARS
+from services.notifications.throttling import ApiKeyRateThrottle
 
 
 class DepartmentApiKeyAuthentication(BaseAuthentication):
@@ -77,6 +78,7 @@ class HasApiKey(BasePermission):
 class DepartmentAPIView(APIView):
     authentication_classes = [DepartmentApiKeyAuthentication]
     permission_classes = [HasApiKey]
+    throttle_classes = [ApiKeyRateThrottle]
 
     def handle_exception(self, exc: Exception) -> Response:
         if isinstance(exc, ApplicationError):
@@ -196,6 +198,7 @@ class NotificationListView(DepartmentAPIView):
             channels=data.get("channels"),
             language=data.get("language"),
             is_test=api_key.key_type == ApiKey.KeyType.TEST,
+            api_key=api_key,
         )
         return Response(
             {"notifications": [notification_data(n) for n in notifications]}, status=status.HTTP_201_CREATED

@@ -78,6 +78,9 @@ class NotificationTemplate(models.Model):
     topic = models.CharField(_("topic"), max_length=20, choices=Topic.choices, default=Topic.GENERAL)
     # Legally required notices are sent whatever the resident's opt-outs, and say so.
     legally_required = models.BooleanField(_("legally required"), default=False)
+    # Only a live key may send it (a test key gets a 400): for templates whose sending must always be
+    # real, e.g. one a department system must never exercise with a key that reaches no one.
+    live_only = models.BooleanField(_("live keys only"), default=False)
     current_version = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -90,6 +93,11 @@ class NotificationTemplate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.department_id}:{self.notification_type}"
+
+    @property
+    def is_live(self) -> bool:
+        """A live template is legally required or marked live-only: test keys may not use it."""
+        return self.legally_required or self.live_only
 
 
 class TemplateVersion(models.Model):
@@ -134,6 +142,11 @@ class ApiKey(models.Model):
     key_hash = models.CharField(max_length=64, unique=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # Requests per minute; empty means NOTIFICATIONS_API_RATE_LIMIT.
+    rate_limit_per_minute = models.PositiveIntegerField(null=True, blank=True)
+    # Delivery callbacks: each final status is POSTed here, signed (HMAC-SHA256) with the secret.
+    callback_url = models.URLField(max_length=500, blank=True)
+    callback_secret = models.CharField(max_length=200, blank=True)
 
     class Meta:
         verbose_name = _("API key")
@@ -180,11 +193,15 @@ class Notification(models.Model):
     subject = models.CharField(max_length=200)
     body = models.TextField()
     is_test = models.BooleanField(default=False)
+    # The department system's key that sent it (the REST API): its callback URL hears of each status.
+    api_key = models.ForeignKey(ApiKey, on_delete=models.SET_NULL, related_name="+", null=True, blank=True)
     broadcast = models.ForeignKey(
         Broadcast, on_delete=models.CASCADE, related_name="notifications", null=True, blank=True
     )
     message = models.ForeignKey(Message, on_delete=models.SET_NULL, related_name="+", null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
+    # Held until then (the resident's quiet hours): delivery leaves it in "created" before this time.
+    scheduled_for = models.DateTimeField(null=True, blank=True, db_index=True)
     failure_reason = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
@@ -253,3 +270,16 @@ class DistrictSubscription(models.Model):
 
     def __str__(self) -> str:
         return f"{self.district}:{self.topic}"
+
+
+class QuietHours(models.Model):
+    """Hours (local time) in which email and SMS wait; the inbox never disturbs, so it is not held.
+
+    start == end is no quiet hours; start > end spans midnight (22:00 to 07:00)."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    start = models.TimeField(_("quiet from"))
+    end = models.TimeField(_("quiet until"))
+
+    def __str__(self) -> str:
+        return f"{self.start:%H:%M}-{self.end:%H:%M}"

@@ -1,9 +1,10 @@
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from uuid import UUID
 
 from django.db.models import Count, Max, Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
 from eid.public import User
 from services.notifications.models import (
@@ -14,7 +15,9 @@ from services.notifications.models import (
     Notification,
     NotificationTemplate,
     OptOut,
+    QuietHours,
     Status,
+    TemplateVersion,
 )
 
 
@@ -135,3 +138,47 @@ def preferences_for_citizen(*, citizen: User) -> Preferences:
         districts={district for district, _ in subscriptions},
         area_topics={topic for _, topic in subscriptions},
     )
+
+
+def quiet_hours_for(*, citizen: User) -> QuietHours | None:
+    return QuietHours.objects.filter(user=citizen).first()
+
+
+def quiet_hours_end(*, quiet_hours: QuietHours | None, at: datetime) -> datetime | None:
+    """When the quiet hours around `at` end (aware, local time), or None when `at` is outside them."""
+    if quiet_hours is None or quiet_hours.start == quiet_hours.end:
+        return None
+    local = timezone.localtime(at)
+    now, start, end = local.time(), quiet_hours.start, quiet_hours.end
+    end_today = local.replace(hour=end.hour, minute=end.minute, second=0, microsecond=0)
+    if start < end:
+        return end_today if start <= now < end else None
+    # Overnight (22:00 to 07:00): quiet after the start tonight, or before the end this morning.
+    if now >= start:
+        return end_today + timedelta(days=1)
+    return end_today if now < end else None
+
+
+# Back-office template preview --------------------------------------------------------------------
+
+
+def template_list_for_departments(*, department_ids: set[int]) -> QuerySet[NotificationTemplate]:
+    return (
+        NotificationTemplate.objects.filter(department_id__in=department_ids)
+        .select_related("department")
+        .order_by("department__code", "notification_type")
+    )
+
+
+def template_version_for_officer(
+    *, department_ids: set[int], template_id: UUID, version: int | None
+) -> TemplateVersion:
+    """A version (the current one by default) of one of the officer's departments' templates; any
+    other department's template, or an unknown version, is the same 404."""
+    try:
+        template = template_list_for_departments(department_ids=department_ids).get(public_id=template_id)
+        return TemplateVersion.objects.select_related("template__department").get(
+            template=template, version=version or template.current_version
+        )
+    except (NotificationTemplate.DoesNotExist, TemplateVersion.DoesNotExist) as exc:
+        raise Http404 from exc

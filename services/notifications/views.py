@@ -1,5 +1,8 @@
 """The resident's inbox (mounted behind the service guard) and the officers' sent-messages view."""
 
+from uuid import UUID
+
+from django.conf import settings
 from django.contrib import messages as django_messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -10,12 +13,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from eid.public import ApplicationError, audit_log, officer_department_ids
-from services.notifications import actions, selectors
+from eid.public import LANGUAGE_CODES, ApplicationError, audit_log, officer_department_ids
+from services.notifications import actions, rendering, selectors
 from services.notifications.forms import PreferencesForm
 from services.notifications.models import Channel, Topic
 
 PAGE_SIZE = 20
+LANGUAGES = [(code, name) for code, name in settings.LANGUAGES]
 
 
 def inbox(request: HttpRequest) -> HttpResponse:
@@ -71,6 +75,60 @@ def officer_message_detail(request: HttpRequest, message_id: int) -> HttpRespons
     return render(request, "notifications/officer_message.html", {"message": message})
 
 
+@login_required
+def officer_template_list(request: HttpRequest) -> HttpResponse:
+    department_ids = officer_department_ids(officer=request.user)
+    if not department_ids:
+        raise Http404
+    templates = selectors.template_list_for_departments(department_ids=department_ids)
+    return render(request, "notifications/officer_templates.html", {"templates": templates})
+
+
+@login_required
+def officer_template_preview(
+    request: HttpRequest, template_id: UUID, version: int | None = None
+) -> HttpResponse:
+    """One version of a template in the three languages, with sample personalisation: each
+    placeholder shows its name unless the officer types a value (?name=value) to try."""
+    department_ids = officer_department_ids(officer=request.user)
+    template_version = selectors.template_version_for_officer(
+        department_ids=department_ids, template_id=template_id, version=version
+    )
+    template = template_version.template
+    names = sorted(
+        rendering.content_placeholders(
+            {language: template_version.text(language) for language in LANGUAGE_CODES}
+        )
+    )
+    samples = {name: request.GET.get(name, "")[: rendering.MAX_VALUE_CHARS] or f"[{name}]" for name in names}
+    previews = []
+    for code, label in LANGUAGES:
+        subject, body = (rendering.render(text, samples) for text in template_version.text(code))
+        previews.append(
+            {
+                "code": code,
+                "label": label,
+                "subject": subject,
+                "body": body,
+                "sms_chars": len(body),
+                "sms_too_long": len(body) > rendering.MAX_SMS_CHARS,
+            }
+        )
+    return render(
+        request,
+        "notifications/officer_template.html",
+        {
+            "template": template,
+            "version": template_version,
+            "versions": list(template.versions.values_list("version", flat=True)),
+            "names": names,
+            "samples": [(name, request.GET.get(name, "")) for name in names],
+            "previews": previews,
+            "max_sms_chars": rendering.MAX_SMS_CHARS,
+        },
+    )
+
+
 # Preferences (behind the service guard) and unsubscribing (a signed link, no sign-in) ---------------
 
 
@@ -85,13 +143,24 @@ def preferences(request: HttpRequest) -> HttpResponse:
                 districts=form.cleaned_data["districts"],
                 area_topics=form.cleaned_data["area_topics"],
             )
+            actions.quiet_hours_set(
+                citizen=request.user,
+                start=form.cleaned_data["quiet_start"],
+                end=form.cleaned_data["quiet_end"],
+            )
+            if form.cleaned_data["language"]:
+                actions.preferred_language_set(citizen=request.user, language=form.cleaned_data["language"])
             django_messages.success(request, _("Your notification preferences have been saved."))
             return HttpResponseRedirect(reverse("inbox:preferences"))
     else:
+        quiet_hours = selectors.quiet_hours_for(citizen=request.user)
         form = PreferencesForm(
             initial={
                 "districts": sorted(current.districts),
                 "area_topics": sorted(current.area_topics),
+                "language": request.user.preferred_language,
+                "quiet_start": quiet_hours.start if quiet_hours else None,
+                "quiet_end": quiet_hours.end if quiet_hours else None,
             }
         )
     rows = [

@@ -1,7 +1,25 @@
+from collections.abc import Iterator
+
 import pytest
 
 from eid.public import Department
 from tests.factories import DepartmentFactory, OfficerMembershipFactory, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def eager_unless_worker(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Tests not marked `worker` apply webhook events in process even when a broker is configured."""
+    if request.node.get_closest_marker("worker"):
+        yield
+        return
+    from portal.celery import app
+
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    try:
+        yield
+    finally:
+        app.conf.task_always_eager = previous
 
 
 class FakeService:

@@ -9,6 +9,7 @@ from django.test import Client
 
 from payments.actions import payment_settle, payment_start
 from payments.models import Payment, PaymentStatus, ProviderEvent
+from payments.tasks import stripe_event_task
 from tests.factories import UserFactory
 
 
@@ -147,22 +148,45 @@ def _post(payload: str, signature: str) -> object:
     )
 
 
-def test_a_signed_webhook_settles_the_payment_once(stripe_payment: Payment) -> None:
+def test_a_signed_webhook_settles_the_payment_once(
+    stripe_payment: Payment, django_capture_on_commit_callbacks: object
+) -> None:
     payload = _event("evt_1", "payment_intent.succeeded", "pi_123")
-    assert _post(payload, _signed(payload)).content == b"applied"
-    assert _post(payload, _signed(payload)).content == b"duplicate"
+    for _ in range(2):  # Stripe redelivers: the second delivery is queued too, and changes nothing
+        with django_capture_on_commit_callbacks(execute=True) as callbacks:
+            response = _post(payload, _signed(payload))
+        assert response.status_code == 200 and response.content == b"queued"
+        assert callbacks  # the task, enqueued after commit
     stripe_payment.refresh_from_db()
     assert stripe_payment.status == PaymentStatus.SUCCEEDED
     assert ProviderEvent.objects.count() == 1
+    assert stripe_payment.transitions.filter(to_status=PaymentStatus.SUCCEEDED).count() == 1
+    assert stripe_event_task.apply(args=("evt_1", "payment_intent.succeeded", "pi_123")).get() == "duplicate"
 
 
-def test_an_out_of_order_failure_after_success_changes_nothing(stripe_payment: Payment) -> None:
+def test_an_out_of_order_failure_after_success_changes_nothing(
+    stripe_payment: Payment, django_capture_on_commit_callbacks: object
+) -> None:
     ok = _event("evt_1", "payment_intent.succeeded", "pi_123")
-    late = _event("evt_0", "payment_intent.payment_failed", "pi_123")
-    _post(ok, _signed(ok))
-    assert _post(late, _signed(late)).content == b"no change"
+    with django_capture_on_commit_callbacks(execute=True):
+        _post(ok, _signed(ok))
+    assert stripe_event_task.apply(args=("evt_0", "payment_intent.payment_failed", "pi_123")).get() == (
+        "no change"
+    )
     stripe_payment.refresh_from_db()
     assert stripe_payment.status == PaymentStatus.SUCCEEDED
+
+
+def test_unknown_events_and_payments_are_harmless(
+    stripe_payment: Payment, django_capture_on_commit_callbacks: object
+) -> None:
+    other = _event("evt_2", "customer.created", "cus_1")
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        assert _post(other, _signed(other)).content == b"ignored"
+    assert callbacks == []
+    assert stripe_event_task.apply(args=("evt_3", "payment_intent.succeeded", "pi_nope")).get() == (
+        "unknown payment"
+    )
 
 
 @pytest.mark.parametrize(

@@ -9,10 +9,12 @@ from pathlib import Path
 
 import pytest
 import stripe
+from django.test import Client
 
 from payments.actions import payment_refund, payment_settle, payment_start
 from payments.models import PaymentStatus
 from payments.stripe_api import StripeProvider, _client
+from tests.factories import UserFactory
 
 ROOT = Path(__file__).resolve().parents[2]
 LOCALSTRIPE_PYTHON = ROOT / ".venv-localstripe" / "bin" / "python"
@@ -123,3 +125,82 @@ def test_the_daily_reconciliation_lists_ledger_and_provider_mismatches(
     (mismatch,) = reconcile_with_provider(provider_name="stripe")
     assert mismatch.reference == "S-5" and (mismatch.ledger, mismatch.provider) == ("pending", "succeeded")
     assert in_step.reference not in {mismatch.reference}
+
+
+# The card page (Stripe.js Payment Element) ------------------------------------------------------
+
+
+def _as(user: object) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def _csp_directive(response: object, name: str) -> str:
+    policy = response["Content-Security-Policy"]
+    return next(part.strip() for part in policy.split(";") if part.strip().startswith(name + " "))
+
+
+def test_the_card_page_gives_the_client_secret_to_the_payer_only(
+    stripe_settings: object, payer: object, service: object
+) -> None:
+    stripe_settings.STRIPE_PUBLISHABLE_KEY = "pk_test_portal"
+    started = payment_start(
+        citizen=payer, service=service, amount=8_800, reference="S-6", description="Permit"
+    )
+    payment = started.payment
+    assert started.redirect_url.endswith(f"/payments/{payment.public_id}/card/")
+    secret = _client().v1.payment_intents.retrieve(payment.provider_reference).client_secret
+    assert secret
+
+    response = _as(payer).get(f"/zh-hant/payments/{payment.public_id}/card/")
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert f'data-client-secret="{secret}"' in body and 'data-publishable-key="pk_test_portal"' in body
+    assert 'data-locale="zh-HK"' in body and '<script src="https://js.stripe.com/v3/">' in body
+    assert f'data-return-url="http://testserver/zh-hant/payments/{payment.public_id}/"' in body
+    assert "no-store" in response["Cache-Control"]
+    assert "https://js.stripe.com" in _csp_directive(response, "script-src")
+    assert "https://js.stripe.com" in _csp_directive(response, "frame-src")
+    assert "https://api.stripe.com" in _csp_directive(response, "connect-src")
+
+    stranger = _as(UserFactory()).get(f"/en/payments/{payment.public_id}/card/")
+    assert stranger.status_code == 404 and secret not in stranger.content.decode()
+    # Everywhere else the policy stays 'self' only.
+    detail = _as(payer).get(f"/en/payments/{payment.public_id}/")
+    assert "stripe.com" not in detail["Content-Security-Policy"]
+    assert f"/payments/{payment.public_id}/card/" in detail.content.decode()
+
+
+def test_the_card_page_is_only_for_stripe_and_pending_payments(
+    stripe_settings: object, payer: object, service: object
+) -> None:
+    payment = _start(payer, service, "S-7")
+    payment_settle(payment=payment, status=PaymentStatus.CANCELLED, source="test")
+    response = _as(payer).get(f"/en/payments/{payment.public_id}/card/")
+    assert response.status_code == 302 and response["Location"] == f"/en/payments/{payment.public_id}/"
+    stripe_settings.PAYMENTS_PROVIDER = "sandbox"
+    assert _as(payer).get(f"/en/payments/{payment.public_id}/card/").status_code == 404
+
+
+def test_coming_back_from_stripe_trusts_only_a_server_side_retrieve(
+    stripe_settings: object, payer: object, service: object
+) -> None:
+    unpaid = _start(payer, service, "S-8")
+    forged = (
+        f"/en/payments/{unpaid.public_id}/"
+        f"?payment_intent={unpaid.provider_reference}&redirect_status=succeeded"
+    )
+    assert _as(payer).get(forged).status_code == 200
+    unpaid.refresh_from_db()
+    assert unpaid.status == PaymentStatus.PENDING  # the query string alone proves nothing
+
+    paid = _start(payer, service, "S-9")
+    assert StripeProvider().confirm(paid, _card(VISA)) == "succeeded"
+    back = (
+        f"/en/payments/{paid.public_id}/?payment_intent={paid.provider_reference}&redirect_status=succeeded"
+    )
+    assert _as(payer).get(back).status_code == 200
+    paid.refresh_from_db()
+    assert paid.status == PaymentStatus.SUCCEEDED
+    assert paid.transitions.get(to_status=PaymentStatus.SUCCEEDED).source == "stripe:retrieve"

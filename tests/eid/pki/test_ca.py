@@ -31,7 +31,7 @@ def test_pki_init_creates_the_hierarchy_once(db: None, capsys: pytest.CaptureFix
     department = DepartmentFactory(code="imm")
     call_command("pki_init")
     counts = (CertificateAuthority.objects.count(), IssuedCertificate.objects.count())
-    assert counts == (2, 4)  # the issuing CA's certificate, two OCSP responders, one seal
+    assert counts == (2, 5)  # the issuing CA's certificate, two OCSP responders, the TSA, one seal
     assert seal_certificate_for(department) is not None
     assert AuditEvent.objects.filter(event_type="pki.initialised").count() == 1
 
@@ -97,7 +97,7 @@ def test_department_seal_profile(pki: dict, department: object) -> None:
 
 def test_private_keys_are_encrypted_at_rest(pki: dict) -> None:
     records = list(PrivateKeyRecord.objects.all())
-    assert len(records) == 4
+    assert len(records) == 5  # root, issuing, two OCSP responders, the TSA
     for record in records:
         assert record.encrypted_pem.startswith("-----BEGIN ENCRYPTED PRIVATE KEY-----")
         with pytest.raises((TypeError, ValueError)):
