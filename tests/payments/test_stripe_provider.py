@@ -204,3 +204,32 @@ def test_coming_back_from_stripe_trusts_only_a_server_side_retrieve(
     paid.refresh_from_db()
     assert paid.status == PaymentStatus.SUCCEEDED
     assert paid.transitions.get(to_status=PaymentStatus.SUCCEEDED).source == "stripe:retrieve"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_localstripes_signed_webhooks_settle_the_payment(
+    stripe_settings: object, live_server: object, payer: object, service: object
+) -> None:
+    """localstripe signs and posts payment_intent events to the live portal, which verifies and applies."""
+    import requests
+
+    from payments.models import Payment
+
+    secret = "whsec_localstripe_test"
+    stripe_settings.STRIPE_WEBHOOK_SECRET = secret
+    registered = requests.post(
+        f"{stripe_settings.STRIPE_API_BASE}/_config/webhooks/portal",
+        data={"url": f"{live_server.url}/payments/stripe/webhook", "secret": secret},
+        timeout=10,
+    )
+    assert registered.status_code == 200
+    payment = _start(payer, service, "S-WEBHOOK")
+    StripeProvider().confirm(payment, _card(VISA))
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        payment = Payment.objects.get(pk=payment.pk)
+        if payment.status == PaymentStatus.SUCCEEDED:
+            break
+        time.sleep(0.2)
+    assert payment.status == PaymentStatus.SUCCEEDED
+    assert payment.transitions.filter(source__startswith="stripe:evt_").exists()
