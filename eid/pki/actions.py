@@ -594,9 +594,6 @@ def _audit_signature(
     kind: str,
     request: HttpRequest | None,
 ) -> None:
-    # The content itself is never stored: its hash and size identify it in the resident's ledger.
-    digest = hashes.Hash(hashes.SHA256())
-    digest.update(data)
     audit_log(
         event_type="signature.created",
         actor=user,
@@ -605,10 +602,40 @@ def _audit_signature(
         data={
             "kind": kind,
             "serial": certificate.serial,
-            "sha256": digest.finalize().hex(),
-            "size": len(data),
+            **_content_fingerprint(data),
             "code": code,
             "channel": "web" if request is not None else "command line",
+        },
+    )
+
+
+def _content_fingerprint(data: bytes) -> dict:
+    """The content itself is never stored: its hash and size identify it in the audit trail."""
+    digest = hashes.Hash(hashes.SHA256())
+    digest.update(data)
+    return {"sha256": digest.finalize().hex(), "size": len(data)}
+
+
+def _audit_seal(
+    *,
+    department: Department,
+    certificate: IssuedCertificate,
+    data: bytes,
+    code: str,
+    by: User | None,
+    request: HttpRequest | None,
+    kind: str | None = None,
+) -> None:
+    audit_log(
+        event_type="seal.created",
+        actor=by,
+        request=request,
+        data={
+            **({"kind": kind} if kind else {}),
+            "department": department.code,
+            "serial": certificate.serial,
+            **_content_fingerprint(data),
+            "code": code,
         },
     )
 
@@ -684,20 +711,7 @@ def seal_document(
         chain=_chain_for(certificate),
     )
     code = builders.signature_code(signature)
-    digest = hashes.Hash(hashes.SHA256())
-    digest.update(data)
-    audit_log(
-        event_type="seal.created",
-        actor=by,
-        request=request,
-        data={
-            "department": department.code,
-            "serial": certificate.serial,
-            "sha256": digest.finalize().hex(),
-            "size": len(data),
-            "code": code,
-        },
-    )
+    _audit_seal(department=department, certificate=certificate, data=data, code=code, by=by, request=request)
     return SignatureResult(
         signature=signature, code=code, certificate_pem=certificate.certificate_pem, serial=certificate.serial
     )
@@ -723,20 +737,14 @@ def pdf_seal(
     )
     embedded = PdfFileReader(BytesIO(sealed), strict=False).embedded_signatures[-1]
     code = builders.signature_code_of_signer(embedded.signer_info)
-    digest = hashes.Hash(hashes.SHA256())
-    digest.update(pdf)
-    audit_log(
-        event_type="seal.created",
-        actor=by,
+    _audit_seal(
+        department=department,
+        certificate=certificate,
+        data=pdf,
+        code=code,
+        by=by,
         request=request,
-        data={
-            "kind": "pades",
-            "department": department.code,
-            "serial": certificate.serial,
-            "sha256": digest.finalize().hex(),
-            "size": len(pdf),
-            "code": code,
-        },
+        kind="pades",
     )
     return SignatureResult(
         signature=sealed, code=code, certificate_pem=certificate.certificate_pem, serial=certificate.serial
