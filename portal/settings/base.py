@@ -151,6 +151,8 @@ MFA_WEBAUTHN_USER_VERIFICATION = "preferred"
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = SITE_URL.startswith("http://")
 # TOTP secrets are encrypted at rest with this key (Fernet); production sets its own.
 MFA_ENCRYPTION_KEY = env_str("MFA_ENCRYPTION_KEY", SECRET_KEY)
+# Dotted path of a function ip -> "place" for the device list and sign-in history; unset: no lookups.
+EID_IP_LOCATOR = env_str("EID_IP_LOCATOR", "")
 # Tracking activity would write to the database on every request; sessions are recorded at sign-in.
 USERSESSIONS_TRACK_ACTIVITY = False
 
