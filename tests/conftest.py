@@ -46,6 +46,26 @@ def message_factory() -> type[MessageFactory]:
 # A real Celery worker ----------------------------------------------------------------------------
 
 
+@pytest.fixture
+def eager_unless_worker(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Run tasks in process, even with a broker configured, unless the test is marked `worker`.
+
+    Such tests observe a task's effect synchronously (some patch a provider a worker would not see).
+    Areas opt in with an autouse fixture in their conftest.
+    """
+    if request.node.get_closest_marker("worker"):
+        yield
+        return
+    from portal.celery import app
+
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    try:
+        yield
+    finally:
+        app.conf.task_always_eager = previous
+
+
 @pytest.fixture(scope="session")
 def celery_worker_process(django_db_setup: None, django_db_blocker: object) -> Iterator[str]:
     """A real worker on the configured broker against the test database; eager mode without one.

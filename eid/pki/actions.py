@@ -102,44 +102,55 @@ def _ca_required(name: str) -> CertificateAuthority:
 # Set-up ------------------------------------------------------------------------------------------
 
 
-def _ocsp_signer_issue(ca: CertificateAuthority) -> IssuedCertificate:
-    key = builders.new_private_key()
-    issuer = ca_issuer(ca)
-    common_name = issuer.certificate.subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value
+def _issue_portal_held(
+    *,
+    ca: CertificateAuthority,
+    key: object,
+    subject: x509.Name,
+    profile: Profile,
+    validity: object,
+    key_prefix: str,
+    department: Department | None = None,
+) -> IssuedCertificate:
+    """Issue a certificate whose private key the portal keeps in the CA key store (OCSP, seal, TSA)."""
     certificate = builders.build_certificate(
-        issuer=issuer,
-        subject=builders.name(f"{common_name} OCSP Responder"[:_NAME_MAX], organization=ORGANIZATION),
+        issuer=ca_issuer(ca),
+        subject=subject,
         public_key=key.public_key(),
-        profile=Profile.OCSP_SIGNING,
+        profile=profile,
         now=timezone.now(),
-        validity=OCSP_SIGNER_VALIDITY,
+        validity=validity,
     )
-    key_name = f"ocsp/{ca.name}/{certificate.serial_number:x}"
+    key_name = f"{key_prefix}/{certificate.serial_number:x}"
     ca_keystore().store_private_key(key_name, key)
-    return _record(issuer=ca, certificate=certificate, profile=Profile.OCSP_SIGNING, key_name=key_name)
+    return _record(
+        issuer=ca, certificate=certificate, profile=profile, key_name=key_name, department=department
+    )
+
+
+def _ocsp_signer_issue(ca: CertificateAuthority) -> IssuedCertificate:
+    common_name = ca_issuer(ca).certificate.subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value
+    return _issue_portal_held(
+        ca=ca,
+        key=builders.new_private_key(),
+        subject=builders.name(f"{common_name} OCSP Responder"[:_NAME_MAX], organization=ORGANIZATION),
+        profile=Profile.OCSP_SIGNING,
+        validity=OCSP_SIGNER_VALIDITY,
+        key_prefix=f"ocsp/{ca.name}",
+    )
 
 
 def department_seal_issue(*, department: Department) -> IssuedCertificate:
     """A seal certificate for a department, its key held by the portal (an organisation's key)."""
-    ca = _ca_required(ISSUING_CA)
-    key = builders.new_private_key()
-    certificate = builders.build_certificate(
-        issuer=ca_issuer(ca),
+    record = _issue_portal_held(
+        ca=_ca_required(ISSUING_CA),
+        key=builders.new_private_key(),
         subject=builders.name(
             f"{department.name_en} Seal"[:_NAME_MAX], organization=department.name_en[:_NAME_MAX]
         ),
-        public_key=key.public_key(),
         profile=Profile.DEPARTMENT_SEAL,
-        now=timezone.now(),
         validity=SEAL_VALIDITY,
-    )
-    key_name = f"seal/{department.code}/{certificate.serial_number:x}"
-    ca_keystore().store_private_key(key_name, key)
-    record = _record(
-        issuer=ca,
-        certificate=certificate,
-        profile=Profile.DEPARTMENT_SEAL,
-        key_name=key_name,
+        key_prefix=f"seal/{department.code}",
         department=department,
     )
     audit_log(
@@ -162,18 +173,14 @@ def tsa_certificate() -> IssuedCertificate | None:
 
 def _tsa_issue(ca: CertificateAuthority) -> IssuedCertificate:
     # RSA: pyHanko's in-process time-stamper signs tokens with RSA keys only.
-    key = rsa.generate_private_key(public_exponent=65537, key_size=3072)
-    certificate = builders.build_certificate(
-        issuer=ca_issuer(ca),
+    return _issue_portal_held(
+        ca=ca,
+        key=rsa.generate_private_key(public_exponent=65537, key_size=3072),
         subject=builders.name("eID Portal Time-Stamping Authority", organization=ORGANIZATION),
-        public_key=key.public_key(),
         profile=Profile.TIMESTAMPING,
-        now=timezone.now(),
         validity=TSA_VALIDITY,
+        key_prefix=f"tsa/{ca.name}",
     )
-    key_name = f"tsa/{ca.name}/{certificate.serial_number:x}"
-    ca_keystore().store_private_key(key_name, key)
-    return _record(issuer=ca, certificate=certificate, profile=Profile.TIMESTAMPING, key_name=key_name)
 
 
 @transaction.atomic

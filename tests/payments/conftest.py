@@ -1,5 +1,3 @@
-from collections.abc import Iterator
-
 import pytest
 
 from eid.public import Department
@@ -7,19 +5,8 @@ from tests.factories import DepartmentFactory, OfficerMembershipFactory, UserFac
 
 
 @pytest.fixture(autouse=True)
-def eager_unless_worker(request: pytest.FixtureRequest) -> Iterator[None]:
-    """Tests not marked `worker` apply webhook events in process even when a broker is configured."""
-    if request.node.get_closest_marker("worker"):
-        yield
-        return
-    from portal.celery import app
-
-    previous = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    try:
-        yield
-    finally:
-        app.conf.task_always_eager = previous
+def _tasks_in_process(eager_unless_worker: None) -> None:
+    """See tests/conftest.py: tasks run in process here unless a test is marked `worker`."""
 
 
 class FakeService:

@@ -1,6 +1,6 @@
 """Fixtures for the notifications tests: a department, templates in three languages, API keys."""
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 
@@ -18,21 +18,8 @@ PERSONALISATION = {"name": "Chan Tai Man", "permit": "P-1234", "office": "Sha Ti
 
 
 @pytest.fixture(autouse=True)
-def eager_unless_worker(request: pytest.FixtureRequest) -> Iterator[None]:
-    """Tests not marked `worker` run their tasks in process even when a broker is configured:
-    they observe delivery synchronously (and some monkeypatch a provider, which a worker would not see).
-    """
-    if request.node.get_closest_marker("worker"):
-        yield
-        return
-    from portal.celery import app
-
-    previous = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    try:
-        yield
-    finally:
-        app.conf.task_always_eager = previous
+def _tasks_in_process(eager_unless_worker: None) -> None:
+    """See tests/conftest.py: tasks run in process here unless a test is marked `worker`."""
 
 
 @pytest.fixture
