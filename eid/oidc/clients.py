@@ -62,3 +62,16 @@ def client_create(
         client.save()
         audit_log(event_type="oidc.client_created", data={"client_id": client.id, "name": name})
     return NewClient(client=client, secret=secret)
+
+
+def client_profile(client: Client) -> dict:
+    """The portal's registration data kept in allauth's `Client.data` (JSON).
+
+    Keys: `sector_identifier`; `fapi` (bool: FAPI 2.0 profile — PAR, DPoP, private_key_jwt, ES256/PS256
+    required); `jwks` (inline JWK Set) or `jwks_uri` for private_key_jwt; `token_endpoint_auth_method`.
+    """
+    return client.data if isinstance(client.data, dict) else {}
+
+
+def client_is_fapi(client: Client) -> bool:
+    return bool(client_profile(client).get("fapi"))

@@ -27,3 +27,24 @@ class PairwiseSubject(models.Model):
 
     def __str__(self) -> str:
         return f"{self.sector}: {self.sub}"
+
+
+class SeenJwtId(models.Model):
+    """A `jti` already accepted (private_key_jwt assertions, DPoP proofs), kept until it expires.
+
+    In the database, not the cache: a replay must be refused by every worker, and the unique
+    constraint makes "first use wins" atomic.
+    """
+
+    purpose = models.CharField(max_length=32)
+    issuer = models.CharField(max_length=255)
+    jti = models.CharField(max_length=255)
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["purpose", "issuer", "jti"], name="eid_oidc_unique_jti"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.purpose} {self.issuer} {self.jti}"
