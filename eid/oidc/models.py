@@ -48,3 +48,25 @@ class SeenJwtId(models.Model):
 
     def __str__(self) -> str:
         return f"{self.purpose} {self.issuer} {self.jti}"
+
+
+class PushedAuthorizationRequest(models.Model):
+    """An authorization request pushed by a client (RFC 9126), waiting to be used at /authorize.
+
+    In the database so any worker can serve the authorization request. Only a hash of the
+    `request_uri` is kept. Single use: `consumed_at` is set when the authorization response
+    (a code or an error) is produced.
+    """
+
+    reference_hash = models.CharField(max_length=64, unique=True)
+    client_id = models.CharField(max_length=100)
+    parameters = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(db_index=True)
+    # First visit at /authorize: from then on the resident has the interaction window to sign in.
+    started_at = models.DateTimeField(null=True, blank=True)
+    login_prompted = models.BooleanField(default=False)
+    consumed_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.client_id} {self.created_at:%Y-%m-%d %H:%M:%S}"
