@@ -25,6 +25,7 @@ INSTALLED_APPS = [
     "payments",
     "services",
     "services.notifications",
+    "services.eforms",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
