@@ -18,7 +18,7 @@ from eid.models import Department, OfficerMembership, User
 from eid.notices import resident_notice, resident_notify
 from eid.pki.actions import SignatureResult, pdf_seal, seal_document, sign_for_resident
 from eid.selectors import department_list, officer_department_ids, officer_memberships
-from eid.sms import sms_send
+from eid.sms import SMSPermanentError, SMSStatus, SMSTemporaryError, sms_send, sms_status_from_callback
 
 __all__ = [
     "LANGUAGE_CODES",
@@ -34,6 +34,9 @@ __all__ = [
     "OfficerRole",
     "PermissionDeniedError",
     "Region",
+    "SMSPermanentError",
+    "SMSStatus",
+    "SMSTemporaryError",
     "SignatureResult",
     "User",
     "audit_log",
@@ -48,4 +51,5 @@ __all__ = [
     "session_assurance_level",
     "sign_for_resident",
     "sms_send",
+    "sms_status_from_callback",
 ]

@@ -395,11 +395,17 @@ def notification_deliver(*, notification_id: str) -> str:
                 return Notification.objects.values_list("status", flat=True).get(pk=notification_id)
             if in_database:
                 # A test key goes through the whole lifecycle but reaches no one.
-                message = None if notification.is_test else delivery.deliver(notification)
+                message = None if notification.is_test else delivery.deliver(notification).message
                 return _finish(notification, Status.DELIVERED, message=message)
         # Email and SMS leave the database: the claim commits first, so a run after a crash never
         # sends again (at most once; a row left in "sending" needs an operator or a sweeper).
-        delivery.deliver(notification, unsubscribe_url=_unsubscribe_url_for(notification))
+        delivered = delivery.deliver(notification, unsubscribe_url=_unsubscribe_url_for(notification))
+        if delivered.provider_reference:
+            # The provider took it and will report the handset's receipt (sms_status_record).
+            Notification.objects.filter(pk=notification.pk).update(
+                provider_reference=delivered.provider_reference[:64]
+            )
+            return Status.SENDING
         return _finish(notification, Status.DELIVERED)
     except delivery.PermanentDeliveryError as exc:
         return _fail(notification, Status.PERMANENT_FAILURE, str(exc), count_attempt=in_database)
@@ -458,7 +464,10 @@ def notifications_sweep(*, stuck_after_minutes: int) -> dict[str, list[str]]:
     stuck = list(
         Notification.objects.filter(
             status=Status.SENDING, channel__in=(Channel.EMAIL, Channel.SMS), sent_at__lt=stuck_before
-        ).values_list("pk", flat=True)
+        )
+        # One with a provider reference was accepted and awaits its receipt: never sent again.
+        .filter(provider_reference="")
+        .values_list("pk", flat=True)
     )
     reset = []
     for notification_id in stuck:
@@ -477,6 +486,29 @@ def notifications_sweep(*, stuck_after_minutes: int) -> dict[str, list[str]]:
             reset.append(notification_id)
             logger.warning("Notification %s was stuck in sending; retrying", notification_id)
     return {"due": [str(pk) for pk in due], "stuck": [str(pk) for pk in reset]}
+
+
+def sms_status_record(*, provider_reference: str, outcome: str, reason: str = "") -> str | None:
+    """A provider's delivery receipt moves the SMS from "sending" to its final status, once (a
+    repeated or late receipt changes nothing); returns the status, or None for an unknown message."""
+    notification = (
+        Notification.objects.select_related("api_key", "template_version__template")
+        .filter(provider_reference=provider_reference, channel=Channel.SMS)
+        .first()
+    )
+    if notification is None:
+        return None
+    if outcome not in (Status.DELIVERED, Status.PERMANENT_FAILURE, Status.TEMPORARY_FAILURE):
+        return notification.status
+    changed = Notification.objects.filter(pk=notification.pk, status=Status.SENDING).update(
+        status=outcome,
+        failure_reason="" if outcome == Status.DELIVERED else reason[:200],
+        completed_at=timezone.now(),
+    )
+    if changed:
+        _callback_schedule(notification, outcome)
+        return outcome
+    return Notification.objects.values_list("status", flat=True).get(pk=notification.pk)
 
 
 def _unsubscribe_url_for(notification: Notification) -> str:

@@ -1,15 +1,17 @@
 """The three channels behind one module: the inbox, email (Django's backend) and SMS (eid.sms).
 
 A channel raises TemporaryDeliveryError when trying again later may work (provider down, timeout)
-and PermanentDeliveryError when it never will (no address).
+and PermanentDeliveryError when it never will (no address, a number the SMS provider refuses).
 """
 
 import logging
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.mail import EmailMessage
+from django.urls import reverse
 
-from eid.public import sms_send
+from eid.public import SMSPermanentError, sms_send
 from services.notifications.models import Channel, Message, Notification
 
 logger = logging.getLogger(__name__)
@@ -23,28 +25,47 @@ class PermanentDeliveryError(Exception):
     pass
 
 
-def deliver(notification: Notification, *, unsubscribe_url: str = "") -> Message | None:
+@dataclass(frozen=True)
+class Delivered:
+    """What a channel did: the inbox message it created, or the SMS provider's message id when the
+    provider confirms delivery later (a status callback); neither when it is final now."""
+
+    message: Message | None = None
+    provider_reference: str = ""
+
+
+def sms_status_callback_url() -> str:
+    return settings.SITE_URL + reverse("notifications_api:sms_status")
+
+
+def deliver(notification: Notification, *, unsubscribe_url: str = "") -> Delivered:
     if notification.channel == Channel.INBOX:
         if notification.recipient is None:
             raise PermanentDeliveryError("no eID account for the inbox")
-        return Message.objects.create(
+        message = Message.objects.create(
             recipient=notification.recipient,
             department=notification.department,
             subject=notification.subject[:200],
             body=notification.body,
             notification_type=notification.template_version.template.notification_type,
         )
+        return Delivered(message=message)
     if not notification.to:
         raise PermanentDeliveryError(f"no {notification.channel} address")
     try:
         if notification.channel == Channel.EMAIL:
             _send_email(notification, unsubscribe_url=unsubscribe_url)
-        else:
-            sms_send(to=notification.to, body=notification.body)
+            return Delivered()
+        reference = sms_send(
+            to=notification.to, body=notification.body, status_callback=sms_status_callback_url()
+        )
+    except SMSPermanentError as exc:
+        logger.warning("The SMS provider refused %s: %s", notification.pk, exc)
+        raise PermanentDeliveryError(str(exc)[:200]) from exc
     except Exception as exc:
         logger.warning("Delivery of %s by %s failed: %s", notification.pk, notification.channel, exc)
         raise TemporaryDeliveryError(str(exc)[:200]) from exc
-    return None
+    return Delivered(provider_reference=reference or "")
 
 
 def _send_email(notification: Notification, *, unsubscribe_url: str) -> None:

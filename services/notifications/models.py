@@ -203,12 +203,21 @@ class Notification(models.Model):
     # Held until then (the resident's quiet hours): delivery leaves it in "created" before this time.
     scheduled_for = models.DateTimeField(null=True, blank=True, db_index=True)
     failure_reason = models.CharField(max_length=200, blank=True)
+    # The SMS provider's id of the message (Twilio's MessageSid): its delivery receipt names it.
+    provider_reference = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
+        indexes = [
+            models.Index(
+                fields=["provider_reference"],
+                condition=~models.Q(provider_reference=""),
+                name="notif_provider_reference",
+            )
+        ]
         constraints = [
             # A retried send with the same key finds these rows instead of sending again.
             models.UniqueConstraint(
