@@ -7,7 +7,7 @@ PORT ?= 8000
 export SITE_URL ?= http://127.0.0.1:$(PORT)
 export DJANGO_SETTINGS_MODULE ?= portal.settings.dev
 
-.PHONY: install install-test assets run test lint worker messages clean demo-data
+.PHONY: install install-test assets run test lint worker messages clean demo-data demo-partner
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -54,6 +54,26 @@ lint: $(VENV)/.installed-test
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	DJANGO_SETTINGS_MODULE=portal.settings.test $(PY) manage.py makemigrations --check --dry-run
+
+## demo-partner: the example partner bank on http://127.0.0.1:$(PARTNER_PORT), a FAPI client of the
+## portal at SITE_URL (run `make run` first, in another terminal; see examples/partner_bank/README.md)
+PARTNER_PORT ?= 8100
+PARTNER_DIR := examples/partner_bank
+PARTNER_CLIENT := $(PARTNER_DIR)/var/client.json
+demo-partner: $(VENV)/.installed-test
+	cd $(PARTNER_DIR) && DJANGO_SETTINGS_MODULE=partner_bank.settings ../../$(PY) manage.py partner_keys
+	@# Registered once; again if the portal's database no longer knows the client.
+	@$(PY) -c "import json,sys; json.load(open('$(PARTNER_CLIENT)'))" 2>/dev/null && \
+	  $(PY) manage.py shell -c "import json,sys; from allauth.idp.oidc.models import Client; \
+	  sys.exit(not Client.objects.filter(id=json.load(open('$(PARTNER_CLIENT)'))['client_id']).exists())" || \
+	  $(PY) manage.py oidc_client create --name "Harbour Bank (example partner)" --fapi \
+	    --jwks $(PARTNER_DIR)/var/public.json --scopes "openid profile eid.assurance" \
+	    --redirect-uri http://127.0.0.1:$(PARTNER_PORT)/login/eid/callback/ \
+	    --post-logout-redirect-uri http://127.0.0.1:$(PARTNER_PORT)/signed-out/ \
+	    --backchannel-logout-uri http://127.0.0.1:$(PARTNER_PORT)/logout/backchannel/ > $(PARTNER_CLIENT)
+	cd $(PARTNER_DIR) && DJANGO_SETTINGS_MODULE=partner_bank.settings EID_ISSUER=$(SITE_URL) PARTNER_BASE_URL=http://127.0.0.1:$(PARTNER_PORT) \
+	  PARTNER_CLIENT_ID=$$(../../$(PY) -c "import json; print(json.load(open('var/client.json'))['client_id'])") \
+	  ../../$(PY) manage.py runserver 127.0.0.1:$(PARTNER_PORT)
 
 ## worker: a real Celery worker (needs CELERY_BROKER_URL, e.g. redis://127.0.0.1:6379/0)
 worker: install
