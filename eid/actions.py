@@ -56,7 +56,14 @@ def user_deactivate(*, user: User, by: User | None, reason: str, request: HttpRe
     user.save(update_fields=["is_active"])
     audit_log(event_type="account.closed", actor=by, subject=user, request=request, data={"reason": reason})
     _signing_certificates_withdraw(user=user, by=by, request=request)
+    _client_sessions_end(user=user)
     return user
+
+
+def _client_sessions_end(*, user: User) -> None:
+    from eid.oidc.backchannel import client_sessions_end  # eid.oidc builds on this module
+
+    client_sessions_end(user=user, reason="account_closed")
 
 
 @transaction.atomic

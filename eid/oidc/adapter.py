@@ -78,6 +78,9 @@ class EidOIDCAdapter(DefaultOIDCAdapter):
                 "grant_types_supported": ["authorization_code", "refresh_token"],
                 "code_challenge_methods_supported": ["S256"],
                 "authorization_response_iss_parameter_supported": True,
+                # OIDC Back-Channel Logout (backchannel.py); logout tokens carry no `sid`.
+                "backchannel_logout_supported": True,
+                "backchannel_logout_session_supported": False,
                 "acr_values_supported": [level.acr for level in AssuranceLevel],
                 "claims_parameter_supported": False,
                 "request_parameter_supported": False,

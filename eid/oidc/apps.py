@@ -12,3 +12,4 @@ class OidcConfig(AppConfig):
 
     def ready(self) -> None:
         from eid.oidc import checks as _checks  # noqa: F401
+        from eid.oidc import receivers as _receivers  # noqa: F401

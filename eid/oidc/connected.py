@@ -7,6 +7,7 @@ from allauth.idp.oidc.models import Client, Token
 from django.db import transaction
 from django.http import HttpRequest
 
+from eid.oidc.backchannel import client_sessions_end
 from eid.public import SCOPES, User, audit_log
 
 _GRANT_TYPES = [Token.Type.ACCESS_TOKEN, Token.Type.REFRESH_TOKEN]
@@ -36,9 +37,10 @@ def connected_services(*, user: User) -> list[ConnectedService]:
 
 
 def connected_service_revoke(*, user: User, client_id: str, request: HttpRequest | None = None) -> bool:
-    """Withdraws a client's access: its tokens for this resident are deleted. False if it had none."""
+    """Withdraws a client's access: its tokens for this resident are deleted and the client is told
+    by back-channel logout. False if it had none."""
     with transaction.atomic():
-        deleted, _ = Token.objects.filter(user=user, client_id=client_id, type__in=_GRANT_TYPES).delete()
+        deleted = client_sessions_end(user=user, client_ids=[client_id], reason="withdrawn", request=request)
         if deleted:
             audit_log(
                 event_type="oidc.access_revoked",

@@ -21,6 +21,10 @@ class Command(BaseCommand):
         create.add_argument("--public", action="store_true", help="A public client (no secret).")
         create.add_argument("--scopes", default="openid profile email")
         create.add_argument("--sector", default=None, help="Sector identifier shared by related clients.")
+        create.add_argument("--backchannel-logout-uri", default=None, help="OIDC Back-Channel Logout URI.")
+        create.add_argument(
+            "--post-logout-redirect-uri", action="append", default=None, dest="post_logout_redirect_uris"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
@@ -30,6 +34,8 @@ class Command(BaseCommand):
                 public=options["public"],
                 scopes=options["scopes"].split(),
                 sector_identifier=options["sector"],
+                backchannel_logout_uri=options["backchannel_logout_uri"],
+                post_logout_redirect_uris=options["post_logout_redirect_uris"],
             )
         except ValidationError as error:
             raise CommandError("; ".join(error.messages)) from error

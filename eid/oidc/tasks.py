@@ -1,0 +1,38 @@
+"""Celery tasks of the provider: thin wrappers around eid/oidc functions."""
+
+from typing import Any
+
+from celery import shared_task
+
+from eid.oidc.backchannel import BackchannelTemporaryError, backchannel_logout_deliver
+
+BACKCHANNEL_MAX_RETRIES = 6
+
+
+@shared_task(
+    bind=True,
+    name="oidc.backchannel_logout",
+    acks_late=True,
+    autoretry_for=(BackchannelTemporaryError,),
+    max_retries=BACKCHANNEL_MAX_RETRIES,
+    retry_backoff=15,  # 15 s, 30 s, 1 min, 2 min, 4 min, 8 min (with jitter)
+    retry_backoff_max=600,
+    retry_jitter=True,
+)
+def backchannel_logout_task(self: Any, client_id: str, sub: str, user_id: int | None, reason: str) -> str:
+    retries = self.request.retries
+    try:
+        return backchannel_logout_deliver(
+            client_id=client_id,
+            sub=sub,
+            user_id=user_id,
+            reason=reason,
+            attempt=retries,
+            final_attempt=retries >= self.max_retries,
+        )
+    except BackchannelTemporaryError:
+        if self.request.is_eager:
+            # Eager mode (no broker) with propagating exceptions would hand the retry to the
+            # caller, a resident's sign-out: retry in place instead, without the wait.
+            return self.apply(args=[client_id, sub, user_id, reason], retries=retries + 1).result
+        raise  # autoretry_for schedules the next attempt with backoff
