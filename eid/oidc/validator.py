@@ -20,7 +20,9 @@ from django.core.cache import cache
 from oauthlib.common import Request
 from oauthlib.openid import Server
 
+from eid.oidc.client_assertions import client_from_assertion, presented_assertion
 from eid.oidc.client_secrets import basic_credentials, client_secret_matches
+from eid.oidc.clients import client_accepts_secret
 from eid.oidc.keys import parsed_key
 from eid.oidc.session import session_authentication
 from eid.oidc.subjects import subject_record
@@ -35,7 +37,10 @@ def _spent_code_key(client_id: str, code: str) -> str:
 
 class EidRequestValidator(OAuthLibRequestValidator):
     def authenticate_client(self, request: Request, *args: Any, **kwargs: Any) -> bool:
-        """client_secret_basic (credentials URL-decoded, RFC 6749 §2.3.1) or client_secret_post."""
+        """client_secret_basic (credentials URL-decoded, RFC 6749 §2.3.1), client_secret_post, or
+        private_key_jwt (client_assertions.py); each client only by the method it registered."""
+        if presented_assertion(request) is not None:
+            return self._authenticate_client_assertion(request)
         ctx = get_validator_context()
         authorization = request.headers.get("Authorization", "")
         candidates: list[str] = []
@@ -59,9 +64,19 @@ class EidRequestValidator(OAuthLibRequestValidator):
         if not isinstance(client_id, str) or not all(candidates):
             return False
         client = self._lookup_client(request, client_id)
-        if client is None or client.type != Client.Type.CONFIDENTIAL:
+        if client is None or client.type != Client.Type.CONFIDENTIAL or not client_accepts_secret(client):
             return False
         if not any(self._secret_matches(client, secret) for secret in candidates):
+            return False
+        self._use_client(request, client)
+        return True
+
+    def _authenticate_client_assertion(self, request: Request) -> bool:
+        """private_key_jwt (RFC 7523 §3); one method per request (RFC 6749 §2.3)."""
+        if request.headers.get("Authorization") or getattr(request, "client_secret", None):
+            return False
+        client = client_from_assertion(request, lookup=lambda sub: self._lookup_client(request, sub))
+        if client is None:
             return False
         self._use_client(request, client)
         return True
