@@ -1,5 +1,7 @@
 """Pairwise subject identifiers handed to relying parties."""
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -70,3 +72,119 @@ class PushedAuthorizationRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.client_id} {self.created_at:%Y-%m-%d %H:%M:%S}"
+
+
+class SandboxResident(models.Model):
+    """A demo account that sandbox clients may sign in (set by `seed_demo`, or an administrator).
+
+    Sandbox credentials are handed out at once, before anyone has checked the partner, so they
+    must never reach a real resident's data: the authorization endpoint refuses every other account.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sandbox_resident"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("sandbox (demo) resident")
+        verbose_name_plural = _("sandbox (demo) residents")
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+
+class PartnerOrganisation(models.Model):
+    """A company (or a government department) that registers relying parties of the provider."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    name = models.CharField(_("organisation name"), max_length=200)
+    business_registration_number = models.CharField(
+        _("business registration number"), max_length=8, blank=True
+    )
+    contact_email = models.EmailField(_("contact email"))
+    # Set for a department's own systems: their clients get one stable subject per department.
+    department = models.ForeignKey(
+        "eid.Department", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("partner organisation")
+        verbose_name_plural = _("partner organisations")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PartnerMembership(models.Model):
+    """A person who may manage an organisation's applications."""
+
+    organisation = models.ForeignKey(PartnerOrganisation, on_delete=models.CASCADE, related_name="members")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("partner member")
+        verbose_name_plural = _("partner members")
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "user"], name="eid_oidc_unique_partner_member"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.organisation}"
+
+
+class PartnerApplication(models.Model):
+    """A relying party as its organisation registered it: a sandbox client at once, a production
+    client once a portal administrator approves it."""
+
+    class Status(models.TextChoices):
+        SANDBOX = "sandbox", _("Sandbox")
+        PENDING = "pending", _("Production access requested")
+        APPROVED = "approved", _("Approved for production")
+        REJECTED = "rejected", _("Production access refused")
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    organisation = models.ForeignKey(
+        PartnerOrganisation, on_delete=models.CASCADE, related_name="applications"
+    )
+    name = models.CharField(_("application name"), max_length=100)
+    purpose_en = models.TextField(_("purpose (English)"))
+    purpose_zh_hant = models.TextField(_("purpose (Traditional Chinese)"))
+    purpose_zh_hans = models.TextField(_("purpose (Simplified Chinese)"))
+    # Registration as submitted; the clients carry the same values (Client.data).
+    registration = models.JSONField(default=dict)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.SANDBOX)
+    sandbox_client = models.OneToOneField(
+        "allauth_idp_oidc.Client", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    production_client = models.OneToOneField(
+        "allauth_idp_oidc.Client", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    production_secret_issued_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    requested_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    rejection_reason = models.TextField(blank=True)
+    hkid_legal_basis = models.TextField(_("legal basis for the HKID"), blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("partner application")
+        verbose_name_plural = _("partner applications")
+        permissions = [("review_partnerapplication", _("Can approve or reject production access"))]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.organisation})"
+
+    def purpose_in(self, language: str) -> str:
+        return {"zh-hant": self.purpose_zh_hant, "zh-hans": self.purpose_zh_hans}.get(
+            language, self.purpose_en
+        )
