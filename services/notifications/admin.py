@@ -60,6 +60,8 @@ class ApiKeyAdmin(admin.ModelAdmin):
     # Keys are created with `manage.py notifications_api_key` (shown once); here they are only revoked.
     list_display = ["name", "department", "key_type", "prefix", "created_at", "revoked_at"]
     readonly_fields = ["department", "name", "key_type", "prefix", "key_hash", "created_at"]
+    # The callback secret is stored encrypted; it is set with the command, never shown.
+    exclude = ["callback_secret"]
 
     def has_add_permission(self, request: object) -> bool:
         return False

@@ -144,9 +144,10 @@ class ApiKey(models.Model):
     revoked_at = models.DateTimeField(null=True, blank=True)
     # Requests per minute; empty means NOTIFICATIONS_API_RATE_LIMIT.
     rate_limit_per_minute = models.PositiveIntegerField(null=True, blank=True)
-    # Delivery callbacks: each final status is POSTed here, signed (HMAC-SHA256) with the secret.
+    # Delivery callbacks: each final status is POSTed here, signed (HMAC-SHA256) with the secret,
+    # stored Fernet-encrypted (services.notifications.secrets; read with callbacks.callback_secret).
     callback_url = models.URLField(max_length=500, blank=True)
-    callback_secret = models.CharField(max_length=200, blank=True)
+    callback_secret = models.CharField(max_length=500, blank=True)
 
     class Meta:
         verbose_name = _("API key")

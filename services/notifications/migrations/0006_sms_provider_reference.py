@@ -5,21 +5,24 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('eid', '0002_verification_request'),
-        ('notifications', '0005_quiet_hours'),
+        ("eid", "0002_verification_request"),
+        ("notifications", "0005_quiet_hours"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='notification',
-            name='provider_reference',
+            model_name="notification",
+            name="provider_reference",
             field=models.CharField(blank=True, max_length=64),
         ),
         migrations.AddIndex(
-            model_name='notification',
-            index=models.Index(condition=models.Q(('provider_reference', ''), _negated=True), fields=['provider_reference'], name='notif_provider_reference'),
+            model_name="notification",
+            index=models.Index(
+                condition=models.Q(("provider_reference", ""), _negated=True),
+                fields=["provider_reference"],
+                name="notif_provider_reference",
+            ),
         ),
     ]

@@ -28,6 +28,12 @@ def fresh_cache() -> Iterator[None]:
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def public_dns(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Host names resolve to a public address, without asking the network."""
+    monkeypatch.setattr(callbacks, "resolve_host", lambda host, port: ["93.184.216.34"])
+
+
 def api(key: str) -> APIClient:
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
@@ -277,11 +283,12 @@ def test_the_command_sets_a_rate_limit_and_a_callback(transport: object) -> None
     )
     key = ApiKey.objects.get()
     assert out.getvalue().startswith("live-td-")
-    assert (key.rate_limit_per_minute, key.callback_url, key.callback_secret) == (
+    assert (key.rate_limit_per_minute, key.callback_url, callbacks.callback_secret(key)) == (
         60,
         "https://td.gov.hk/cb",
         SECRET,
     )
+    assert SECRET not in key.callback_secret  # encrypted at rest
     with pytest.raises(CommandError, match="https"):
         call_command("notifications_api_key", "td", "other", "--callback-url=http://example.org/", stdout=out)
     assert ApiKey.objects.count() == 1
