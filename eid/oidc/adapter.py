@@ -9,6 +9,8 @@ from allauth.idp.oidc.models import Client, PrivateKey
 from django.conf import settings
 
 from eid.oidc.claims import resident_claims
+from eid.oidc.dpop import SIGNING_ALGS as DPOP_SIGNING_ALGS
+from eid.oidc.dpop import token_jkt as dpop_token_jkt
 from eid.oidc.keys import configured_private_key_pem
 from eid.oidc.session import SessionAuthentication
 from eid.oidc.subjects import client_sector, pairwise_sub, subject_user
@@ -85,9 +87,19 @@ class EidOIDCAdapter(DefaultOIDCAdapter):
                 "claims_parameter_supported": False,
                 "request_parameter_supported": False,
                 "request_uri_parameter_supported": False,
+                # RFC 9126 §5: PAR is required per client (FAPI ones), not for all; a pushed request_uri
+                # works whatever request_uri_parameter_supported (request objects by reference) says.
+                "require_pushed_authorization_requests": False,
+                "dpop_signing_alg_values_supported": list(DPOP_SIGNING_ALGS),
                 "ui_locales_supported": [code for code, _name in settings.LANGUAGES],
             }
         )
+
+    def populate_introspection_response(self, *, response: dict[str, Any], token: Any) -> None:
+        # RFC 9449 §6.2: a resource server learns which key a DPoP-bound token needs.
+        if jkt := dpop_token_jkt(token.data):
+            response["cnf"] = {"jkt": jkt}
+        super().populate_introspection_response(response=response, token=token)
 
     def list_private_keys(
         self,

@@ -20,6 +20,7 @@ _oidc = [
     path(".well-known/openid-configuration", views.configuration, name="configuration"),
     path(".well-known/jwks.json", views.jwks, name="jwks"),
     path("identity/o/authorize", views.authorization, name="authorization"),
+    path("identity/o/par", views.pushed_authorization, name="par"),
     path("identity/o/logout", views.logout, name="logout"),
     path("identity/o/api/", include(_api)),
 ]

@@ -21,6 +21,7 @@ from oauthlib.common import Request
 from oauthlib.openid import Server
 
 from eid.oidc.client_assertions import client_from_assertion, presented_assertion
+from eid.oidc import dpop
 from eid.oidc.client_secrets import basic_credentials, client_secret_matches
 from eid.oidc.clients import client_accepts_secret
 from eid.oidc.keys import parsed_key
@@ -115,6 +116,8 @@ class EidRequestValidator(OAuthLibRequestValidator):
         # The code remembers what this sign-in proved: the token request has no resident session.
         session = session_authentication(context.request)
         code = dict(code, eid_session=session)
+        if jkt := getattr(request, "dpop_jkt", None):
+            code["dpop_jkt"] = jkt  # RFC 9449 §10: only a proof by this key redeems the code
         subject_record(client=request.client, user=request.user)
         super().save_authorization_code(client_id, code, request, *args, **kwargs)
 
@@ -126,6 +129,7 @@ class EidRequestValidator(OAuthLibRequestValidator):
             return False
         stored = self._lookup_authorization_code(request, client_id, code) or {}
         get_validator_context().eid_session = stored.get("code", {}).get("eid_session")
+        dpop.check_token_request(request, bound_jkt=stored.get("code", {}).get("dpop_jkt"))
         return True
 
     def save_bearer_token(self, token: dict, request: Request, *args, **kwargs) -> None:
@@ -142,7 +146,21 @@ class EidRequestValidator(OAuthLibRequestValidator):
             # A refreshed ID token reports the original sign-in, not a missing or lower `acr`;
             # set before allauth's bulk insert, so it costs no extra query.
             token.data = {**(token.data or {}), "eid_session": session}
+        token.data = dpop.bind(token.data, getattr(ctx, "eid_dpop_jkt", None))
         return token
+
+    def _prep_access_token(self, ctx: Any, token: dict, request: Request) -> Token:
+        access_token = super()._prep_access_token(ctx, token, request)
+        if jkt := getattr(ctx, "eid_dpop_jkt", None):
+            # RFC 9449 §5: bound to the proof's key (no extra query: set before the bulk insert).
+            access_token.data = dpop.bind(access_token.data, jkt)
+            token["token_type"] = "DPoP"  # noqa: S105 (a token type, not a secret)
+        return access_token
+
+    def validate_bearer_token(self, token: str, scopes: list[str], request: Request) -> bool:
+        if not super().validate_bearer_token(token, scopes, request):
+            return False
+        return dpop.sender_constraint_met(get_validator_context())
 
     def validate_refresh_token(
         self, refresh_token: str, client: Client, request: Request, *args, **kwargs
@@ -152,6 +170,7 @@ class EidRequestValidator(OAuthLibRequestValidator):
         stored = get_validator_context().refresh_token
         data = stored.data if stored is not None and isinstance(stored.data, dict) else {}
         get_validator_context().eid_session = data.get("eid_session")
+        dpop.check_token_request(request, bound_jkt=dpop.token_jkt(data), refresh=True)
         return True
 
     def invalidate_authorization_code(

@@ -8,6 +8,7 @@ from http import HTTPStatus
 from typing import Any
 from urllib.parse import urlsplit
 
+from allauth.account.internal.decorators import login_not_required
 from allauth.core.internal.httpkit import add_query_params
 from allauth.idp.oidc import views as allauth_views
 from allauth.idp.oidc.adapter import get_adapter
@@ -23,9 +24,13 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.decorators import method_decorator
 from django.utils.http import urlencode
+from django.views import View
+from django.views.decorators.csrf import csrf_exempt
 from oauthlib.oauth2.rfc6749 import errors
 
+from eid.oidc import dpop, par
 from eid.oidc.keys import jwks_document
 from eid.oidc.session import required_level
 from eid.oidc.validator import get_server
@@ -70,7 +75,10 @@ def consent_items(requested: list[str], chosen: set[str]) -> list[dict[str, Any]
 
 class AuthorizationView(allauth_views.AuthorizationView):
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        response = super().dispatch(request, *args, **kwargs)
+        refused = par.authorize_hook(request)  # RFC 9126: a pushed request's parameters, or a refusal
+        if refused is not None:
+            return error_page(request, refused)
+        response = self._spend_pushed_request(super().dispatch(request, *args, **kwargs))
         location = response.get("Location", "")
         # Redirects back to a client are absolute (its redirect URI); the portal's own (sign-in,
         # step-up) are paths. RFC 9207: every authorization response names its issuer, so a
@@ -83,12 +91,13 @@ class AuthorizationView(allauth_views.AuthorizationView):
         response = self._login_required(request)
         if response:
             return response
-        orequest = extract_params(request)
+        orequest = par.authorize_params(request)
         try:
             server = get_server()
             self._scopes, self._request_info = server.validate_authorization_request(*orequest)
             self._request_info["resources"] = get_resources(request)
             self._require_s256()
+            self._keep_dpop_jkt()
             # Kept in the signed form so the consent POST can check the level again.
             self._request_info["eid_acr_values"] = request.GET.get("acr_values", "")
             self._request_info["eid_query"] = request.META.get("QUERY_STRING", "")
@@ -115,6 +124,32 @@ class AuthorizationView(allauth_views.AuthorizationView):
                 description="PKCE with code_challenge_method=S256 is required.",
                 request=self._request_info["request"],
             )
+
+    def _keep_dpop_jkt(self) -> None:
+        """RFC 9449 §10: `dpop_jkt` binds the code to a key; kept in the signed form for the code."""
+        self._request_info["eid_pushed_id"] = par.pushed_id(self.request)
+        jkt = self.request.GET.get("dpop_jkt")
+        if jkt is None:
+            return
+        if not dpop.is_jkt(jkt):
+            raise errors.InvalidRequestError(
+                description="Invalid dpop_jkt.", request=self._request_info["request"]
+            )
+        self._request_info["dpop_jkt"] = jkt
+
+    def _spend_pushed_request(self, response: HttpResponse) -> HttpResponse:
+        """RFC 9126 §4: a pushed request yields one authorization response (a code or an error); the
+        sign-in, step-up and consent pages on the way do not use it up."""
+        info = getattr(self, "_request_info", None) or {}
+        pushed = par.pushed_id(self.request) or info.get("eid_pushed_id")
+        location = response.get("Location", "")
+        final = response.status_code >= HTTPStatus.BAD_REQUEST or (
+            response.status_code == HTTPStatus.FOUND and bool(location) and not location.startswith("/")
+        )
+        if pushed is None or not final or par.consume(pushed):
+            return response
+        used = par.InvalidRequestUri(description="This request_uri was already used.")
+        return error_page(self.request, used)
 
     def _step_up_if_needed(self, *, prompt_none: bool) -> HttpResponse | None:
         """A level asked for with acr_values that this session has not reached: step up, or with
@@ -143,9 +178,9 @@ class AuthorizationView(allauth_views.AuthorizationView):
         step_up = self._step_up_if_needed(prompt_none=False)
         if step_up is not None:
             return step_up
-        orequest = extract_params(self.request)
+        orequest = par.authorize_params(self.request)
         credentials = {"user": self.request.user, **self._request_info}
-        for local in ("resources", "eid_acr_values", "eid_query"):
+        for local in ("resources", "eid_acr_values", "eid_query", "eid_pushed_id"):
             credentials.pop(local, None)
         ctx = get_validator_context()
         ctx.requested_resources = self._request_info.get("resources")
@@ -175,20 +210,34 @@ class TokenView(allauth_views.TokenView):
     def _create_token_response(
         self, request: HttpRequest, *, user: Any = None, data: Any = None
     ) -> HttpResponse:
+        # RFC 9449 §5: a DPoP proof binds the tokens issued here to its key.
+        try:
+            proof = dpop.request_proof(request, path=request.path)
+        except errors.OAuth2Error as error:
+            return dpop.json_error_response(error)
+        get_validator_context().eid_dpop_jkt = proof.jkt if proof else None
         orequest = extract_params(request)
         oresponse = get_server(
             pre_token=[lambda orequest: self._pre_token(orequest, user, data)],
         ).create_token_response(*orequest)
-        return convert_response(*oresponse)
+        response = convert_response(*oresponse)
+        if proof is not None:
+            response[dpop.NONCE_HEADER] = dpop.nonce_issue()
+        return response
+
 
 
 class UserInfoView(allauth_views.UserInfoView):
     def _respond(self, request: HttpRequest) -> HttpResponse:
-        orequest = extract_params(request)
+        try:
+            orequest = dpop.resource_params(request, extract_params(request))  # RFC 9449 §7
+        except dpop.ResourceError as error:
+            return dpop.resource_error_response(error.error, error.description)
         try:
             return convert_response(*get_server().create_userinfo_response(*orequest))
         except errors.OAuth2Error as error:
-            return respond_json_error(request, error)
+            return dpop.resource_failure(request, respond_json_error(request, error))
+
 
 
 class RevokeView(allauth_views.RevokeView):
@@ -225,6 +274,7 @@ class ConfigurationView(allauth_views.ConfigurationView):
             "jwks_uri": endpoint("idp:oidc:jwks"),
             "revocation_endpoint": endpoint("idp:oidc:revoke"),
             "end_session_endpoint": endpoint("idp:oidc:logout"),
+            "pushed_authorization_request_endpoint": endpoint("idp:oidc:par"),
             "id_token_signing_alg_values_supported": ["RS256"],
             "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
             "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
@@ -233,6 +283,17 @@ class ConfigurationView(allauth_views.ConfigurationView):
         response = JsonResponse(data)
         response["Access-Control-Allow-Origin"] = "*"
         return response
+
+
+@method_decorator(csrf_exempt, name="dispatch")
+@method_decorator(login_not_required, name="dispatch")
+class PushedAuthorizationView(View):
+    """RFC 9126 §2: POST only; the client authenticates as at the token endpoint (see par.py)."""
+
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        return par.push(request)
 
 
 class LogoutView(allauth_views.LogoutView):
@@ -246,4 +307,5 @@ user_info = UserInfoView.as_view()
 revoke = RevokeView.as_view()
 jwks = JwksView.as_view()
 logout = LogoutView.as_view()
+pushed_authorization = PushedAuthorizationView.as_view()
 configuration = ConfigurationView.as_view()
