@@ -10,6 +10,7 @@ from allauth.mfa.totp.internal.auth import TOTP
 from eid.actions import user_set_hkid
 from eid.constants import AssuranceLevel, District, OfficerRole
 from eid.models import Department, OfficerMembership, User
+from eid.oidc.onboarding import sandbox_resident_mark
 from services.notifications.models import Message
 
 DEMO_PASSWORD = "portal-demo-2026"
@@ -106,6 +107,8 @@ def seed_demo_data() -> list[str]:
             user=user, email=email, defaults={"verified": True, "primary": True}
         )
         users[email] = user
+        # The only accounts sandbox OIDC clients may sign in (eid/oidc/onboarding.py).
+        sandbox_resident_mark(user=user)
     summary.append(f"{len(users)} demo accounts (password {DEMO_PASSWORD!r})")
 
     for email in ("substantial@demo.local", "high@demo.local"):

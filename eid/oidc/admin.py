@@ -10,6 +10,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from eid.oidc.client_secrets import client_secret_hash
+from eid.oidc.models import PartnerApplication, SandboxResident
 
 
 class EidClientAdmin(ClientAdmin):
@@ -29,3 +30,25 @@ class EidClientAdmin(ClientAdmin):
 
 admin.site.unregister(Client)
 admin.site.register(Client, EidClientAdmin)
+
+
+@admin.register(SandboxResident)
+class SandboxResidentAdmin(admin.ModelAdmin):
+    """Demo accounts that sandbox clients may sign in (seed_demo marks the demo residents)."""
+
+    list_display = ["user", "created_at"]
+    raw_id_fields = ["user"]
+
+
+@admin.register(PartnerApplication)
+class PartnerApplicationAdmin(admin.ModelAdmin):
+    """Read-only: decisions go through the back-office queue, which audits and notifies."""
+
+    list_display = ["name", "organisation", "status", "created_at", "requested_at"]
+    list_filter = ["status"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False

@@ -20,6 +20,7 @@ from allauth.idp.oidc.internal.oauthlib.utils import (
     respond_json_error,
 )
 from allauth.idp.oidc.internal.resources import get_resources
+from allauth.idp.oidc.models import Client
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
@@ -32,6 +33,7 @@ from oauthlib.oauth2.rfc6749 import errors
 
 from eid.oidc import dpop, par
 from eid.oidc.keys import jwks_document
+from eid.oidc.onboarding import sandbox_refuses
 from eid.oidc.session import required_level
 from eid.oidc.validator import get_server
 from eid.public import SCOPES, AssuranceLevel, audit_log, session_assurance_level
@@ -52,6 +54,14 @@ def error_page(request: HttpRequest, error: Exception | None = None, form: Any =
     if status < HTTPStatus.BAD_REQUEST or status >= HTTPStatus.INTERNAL_SERVER_ERROR:
         status = HTTPStatus.BAD_REQUEST
     return render(request, ERROR_TEMPLATE, {"error": error, "error_form": form}, status=status)
+
+
+def sandbox_refusal(request: HttpRequest, client: Client | None) -> HttpResponse | None:
+    """Sandbox credentials sign in demo residents only (onboarding.py): a clear page, no redirect."""
+    if client is not None and sandbox_refuses(client=client, user=request.user):
+        context = {"client": client}
+        return render(request, "idp/partners/sandbox_refused.html", context, status=HTTPStatus.FORBIDDEN)
+    return None
 
 
 def step_up_url(level: AssuranceLevel, next_url: str) -> str:
@@ -98,6 +108,8 @@ class AuthorizationView(allauth_views.AuthorizationView):
             self._request_info["resources"] = get_resources(request)
             self._require_s256()
             self._keep_dpop_jkt()
+            if refusal := sandbox_refusal(request, self._request_info["request"].client):
+                return refusal
             # Kept in the signed form so the consent POST can check the level again.
             self._request_info["eid_acr_values"] = request.GET.get("acr_values", "")
             self._request_info["eid_query"] = request.META.get("QUERY_STRING", "")
@@ -175,6 +187,9 @@ class AuthorizationView(allauth_views.AuthorizationView):
         return context
 
     def form_valid(self, form: AuthorizationForm) -> HttpResponse:
+        client = Client.objects.filter(pk=self._request_info.get("client_id")).first()
+        if refusal := sandbox_refusal(self.request, client):
+            return refusal
         step_up = self._step_up_if_needed(prompt_none=False)
         if step_up is not None:
             return step_up
