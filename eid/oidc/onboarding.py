@@ -21,7 +21,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -53,6 +53,18 @@ def is_sandbox_resident(user: User) -> bool:
 def client_is_sandbox(client: Client) -> bool:
     data = client.data if isinstance(client.data, dict) else {}
     return data.get("environment") == SANDBOX
+
+
+def client_declaration(client: Client) -> tuple[str, str]:
+    """(organisation, purpose in the current language) as registered in onboarding; "" if unknown."""
+    data = client.data if isinstance(client.data, dict) else {}
+    purposes = data.get("purpose") if isinstance(data.get("purpose"), dict) else {}
+    language = translation.get_language() or "en"
+    purpose = purposes.get(language) or purposes.get("en") or ""
+    organisation = data.get("organisation")
+    return (organisation if isinstance(organisation, str) else ""), (
+        purpose if isinstance(purpose, str) else ""
+    )
 
 
 def sandbox_refuses(*, client: Client, user: User) -> bool:

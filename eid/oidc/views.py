@@ -33,7 +33,7 @@ from oauthlib.oauth2.rfc6749 import errors
 
 from eid.oidc import dpop, par
 from eid.oidc.keys import jwks_document
-from eid.oidc.onboarding import sandbox_refuses
+from eid.oidc.onboarding import client_declaration, sandbox_refuses
 from eid.oidc.session import required_level
 from eid.oidc.validator import get_server
 from eid.public import SCOPES, AssuranceLevel, audit_log, session_assurance_level
@@ -184,6 +184,8 @@ class AuthorizationView(allauth_views.AuthorizationView):
         context["scope_items"] = consent_items(self._scopes, chosen)
         uris = context["client"].get_redirect_uris()
         context["client_host"] = urlsplit(uris[0]).hostname if uris else ""
+        # Who runs the client and why it asks, as registered in onboarding.
+        context["client_organisation"], context["client_purpose"] = client_declaration(context["client"])
         return context
 
     def form_valid(self, form: AuthorizationForm) -> HttpResponse:

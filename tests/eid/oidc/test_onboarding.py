@@ -384,3 +384,17 @@ def test_the_partner_pages_are_linked_from_the_account_menu(partner: object) -> 
     html = page.content.decode()
     assert 'href="/en/eid/partners/organisations/new/"' in html
     assert "Login with eID for your organisation" in html
+
+
+def test_the_consent_screen_names_the_organisation_and_its_purpose(
+    partner: object, demo_resident: object
+) -> None:
+    web = signed_in(partner)
+    _application, sandbox = register_application(web, register_organisation(web))
+    browser = signed_in(demo_resident)
+    page = browser.get(Authorization(sandbox).url())
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "Harbour Bank" in html and "To open your bank account online." in html
+    chinese = browser.get(Authorization(sandbox).url(), HTTP_ACCEPT_LANGUAGE="zh-hant")
+    assert "在網上開設銀行帳戶。" in chinese.content.decode()
