@@ -15,6 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from eid.oidc import dpop
 from eid.oidc.validator import get_server
 from eid.public import User
 
@@ -22,25 +23,43 @@ REALM = "eid"
 
 
 class BearerTokenAuthentication(BaseAuthentication):
-    """An access token in `Authorization: Bearer`; 401 with `WWW-Authenticate` when absent or bad.
+    """An access token in `Authorization: Bearer`, or `Authorization: DPoP` with a DPoP proof (RFC
+    9449 §7); 401 with `WWW-Authenticate` when absent or bad.
 
     allauth's DRF class answers 403 without the header; DRF sends 401 only when the first
     authentication class names a challenge, which `authenticate_header` does here.
     """
 
+    # A department system's token (client credentials: no resident behind it) only where a
+    # subclass says so (eid.oidc.client_api).
+    accepts_client_tokens = False
+
     def authenticate(self, request: Request) -> tuple[User, Token] | None:
         scheme, _, value = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
-        if scheme.lower() != "bearer":
+        if scheme.lower() not in ("bearer", "dpop"):
             return None  # no token: the permission check answers 401 with the challenge
         if not value.strip():
             raise exceptions.AuthenticationFailed("invalid_token")
-        valid, orequest = get_server().verify_request(*extract_params(request._request), scopes=[])
+        django_request = request._request
+        try:
+            params = dpop.resource_params(django_request, extract_params(django_request))
+        except dpop.ResourceError as error:
+            django_request.eid_dpop_error = error
+            django_request.eid_dpop_nonce = error.error == "use_dpop_nonce"  # see dpop.NonceMiddleware
+            raise exceptions.AuthenticationFailed(error.error) from error
+        valid, orequest = get_server().verify_request(*params, scopes=[])
         token = get_validator_context().access_token
-        if not valid or token is None or orequest.user is None:
+        if not valid or token is None or (orequest.user is None and not self.accepts_client_tokens):
             raise exceptions.AuthenticationFailed("invalid_token")
         return orequest.user, token
 
     def authenticate_header(self, request: Request) -> str:
+        django_request = request._request
+        error = getattr(django_request, "eid_dpop_error", None)
+        if error is not None:
+            return dpop.challenge(error.error, error.description)
+        if dpop.wants_dpop_challenge(django_request):
+            return dpop.challenge("invalid_token")
         if request.META.get("HTTP_AUTHORIZATION", "").lower().startswith("bearer"):
             return f'Bearer realm="{REALM}", error="invalid_token"'
         return f'Bearer realm="{REALM}"'
@@ -56,7 +75,10 @@ class BearerTokenScheme(OpenApiAuthenticationExtension):
         return {
             "type": "http",
             "scheme": "bearer",
-            "description": "An access token from the eID OpenID Connect provider (/identity/o/api/token).",
+            "description": (
+                "An access token from the eID OpenID Connect provider (/identity/o/api/token); "
+                "DPoP-bound tokens are sent as `Authorization: DPoP` with a `DPoP` proof (RFC 9449)."
+            ),
         }
 
 

@@ -13,6 +13,7 @@ app_name = "idp"
 _api = [
     path("token", views.token, name="token"),
     path("revoke", views.revoke, name="revoke"),
+    path("introspect", views.introspect, name="introspect"),
     path("userinfo", views.user_info, name="userinfo"),
 ]
 

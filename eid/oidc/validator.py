@@ -7,7 +7,6 @@ use `get_server()` below instead, which differs only where a method is overridde
 import uuid
 from typing import Any
 
-import jwt
 from allauth.core import context
 from allauth.core.internal import httpkit
 from allauth.idp.oidc import app_settings
@@ -20,11 +19,11 @@ from django.core.cache import cache
 from oauthlib.common import Request
 from oauthlib.openid import Server
 
-from eid.oidc.client_assertions import client_from_assertion, presented_assertion
 from eid.oidc import dpop
+from eid.oidc.client_assertions import claimed_client_id, client_from_assertion, presented_assertion
 from eid.oidc.client_secrets import basic_credentials, client_secret_matches
 from eid.oidc.clients import client_accepts_secret
-from eid.oidc.keys import parsed_key
+from eid.oidc.id_tokens import id_token_sign
 from eid.oidc.session import session_authentication
 from eid.oidc.subjects import subject_record
 
@@ -89,6 +88,14 @@ class EidRequestValidator(OAuthLibRequestValidator):
         # Clients registered before the keyed hash (or through allauth's own admin/DCR forms)
         # still carry a password hash: the slow check remains their path until re-issued.
         return not client.secret.startswith("hmac-") and client.check_secret(secret)
+
+    def get_authorization_code_scopes(
+        self, client_id: str, code: str, redirect_uri: str, request: Request
+    ) -> list:
+        # Asked before client authentication; a private_key_jwt client need not send client_id.
+        return super().get_authorization_code_scopes(
+            client_id or claimed_client_id(request), code, redirect_uri, request
+        )
 
     def is_pkce_required(self, client_id: str, request: Request) -> bool:
         # FAPI 2.0 and OAuth 2.1: PKCE for every client, confidential ones included.
@@ -199,9 +206,8 @@ class EidRequestValidator(OAuthLibRequestValidator):
         adapter.populate_id_token(
             id_token, request.client, request.scopes, session=getattr(ctx, "eid_session", None)
         )
-        # The parsed key is cached per process (allauth parses the PEM for every signature).
-        jwk_dict, private_key = parsed_key(adapter.get_signing_key().pem)
-        return jwt.encode(id_token, private_key, algorithm="RS256", headers={"kid": jwk_dict["kid"]})
+        # In the client's algorithm (ES256/PS256 for FAPI); parsed keys are cached per process.
+        return id_token_sign(id_token, request.client)
 
 
 class EidServer(Server):

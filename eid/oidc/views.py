@@ -9,7 +9,10 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from allauth.account.internal.decorators import login_not_required
+from allauth.core.exceptions import RateLimited
+from allauth.core.internal import ratelimit
 from allauth.core.internal.httpkit import add_query_params
+from allauth.idp.oidc import app_settings
 from allauth.idp.oidc import views as allauth_views
 from allauth.idp.oidc.adapter import get_adapter
 from allauth.idp.oidc.forms import AuthorizationForm, RPInitiatedLogoutForm
@@ -32,7 +35,8 @@ from django.views.decorators.csrf import csrf_exempt
 from oauthlib.oauth2.rfc6749 import errors
 
 from eid.oidc import dpop, par
-from eid.oidc.keys import jwks_document
+from eid.oidc.id_tokens import algorithm_metadata
+from eid.oidc.keys import configured_ec_private_key_pem, jwks_document
 from eid.oidc.onboarding import client_declaration, sandbox_refuses
 from eid.oidc.session import required_level
 from eid.oidc.validator import get_server
@@ -262,12 +266,32 @@ class RevokeView(allauth_views.RevokeView):
         return convert_response(*get_server().create_revocation_response(*extract_params(request)))
 
 
+class IntrospectView(allauth_views.IntrospectView):
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        """RFC 7662 through the portal's validator (private_key_jwt, hashed secrets); allauth's own
+        rules otherwise: a client sees only its own tokens unless
+        IDP_OIDC_INTROSPECTION_CROSS_CLIENT_ALLOWED, and per-IP and per-client rate limits."""
+        get_validator_context().supported_auth_methods = app_settings.INTROSPECTION_AUTH_METHODS
+        try:
+            ratelimit.consume(
+                request=request, app="allauth.idp.oidc", action="introspect_ip", raise_exception=True
+            )
+            oresponse = get_server().create_introspect_response(*extract_params(request))
+        except RateLimited:
+            return JsonResponse(
+                {"error": "temporarily_unavailable", "error_description": "Too many requests."},
+                status=HTTPStatus.TOO_MANY_REQUESTS,
+            )
+        return convert_response(*oresponse)
+
+
 class JwksView(allauth_views.JwksView):
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         adapter = get_adapter()
         # Published ahead of activation, as allauth does, so verifiers cache a new key in time.
         pems = tuple(key.pem for key in adapter.list_private_keys(is_active=True))
-        response = HttpResponse(jwks_document(pems), content_type="application/json")
+        ec_pems = (configured_ec_private_key_pem(),)
+        response = HttpResponse(jwks_document(pems, ec_pems), content_type="application/json")
         response["Access-Control-Allow-Origin"] = "*"
         response["Cache-Control"] = f"max-age={adapter.get_jwks_cache_control()}, must-revalidate"
         return response
@@ -292,9 +316,8 @@ class ConfigurationView(allauth_views.ConfigurationView):
             "revocation_endpoint": endpoint("idp:oidc:revoke"),
             "end_session_endpoint": endpoint("idp:oidc:logout"),
             "pushed_authorization_request_endpoint": endpoint("idp:oidc:par"),
-            "id_token_signing_alg_values_supported": ["RS256"],
-            "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
-            "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+            "introspection_endpoint": endpoint("idp:oidc:introspect"),
+            **algorithm_metadata(),
         }
         adapter.populate_server_metadata(data)
         response = JsonResponse(data)
@@ -322,6 +345,7 @@ authorization = AuthorizationView.as_view()
 token = TokenView.as_view()
 user_info = UserInfoView.as_view()
 revoke = RevokeView.as_view()
+introspect = IntrospectView.as_view()
 jwks = JwksView.as_view()
 logout = LogoutView.as_view()
 pushed_authorization = PushedAuthorizationView.as_view()

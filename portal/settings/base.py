@@ -307,6 +307,8 @@ CELERY_BEAT_SCHEDULE = {
     # Releases notifications held for quiet hours; retries email and SMS stuck in "sending".
     "notifications-sweep": {"task": "notifications.sweep", "schedule": 60},
     # Tells residents, once, that their signing certificate expires within 30 days.
+    # Deletes online-form drafts past their expiry, with their uploaded files.
+    "eforms-delete-expired-drafts": {"task": "eforms.delete_expired_drafts", "schedule": 60 * 60},
     "pki-notify-expiring-certificates": {
         "task": "pki.notify_expiring_certificates",
         "schedule": 60 * 60 * 24,

@@ -9,6 +9,7 @@ HKID_HASH_KEY = env_str("HKID_HASH_KEY")
 MFA_ENCRYPTION_KEY = env_str("MFA_ENCRYPTION_KEY")
 PKI_KEY_PASSPHRASE = env_str("PKI_KEY_PASSPHRASE")
 IDP_OIDC_PRIVATE_KEY = env_str("IDP_OIDC_PRIVATE_KEY")
+IDP_OIDC_EC_PRIVATE_KEY = env_str("IDP_OIDC_EC_PRIVATE_KEY")
 OIDC_PAIRWISE_KEY = env_str("OIDC_PAIRWISE_KEY")
 OIDC_CLIENT_SECRET_KEY = env_str("OIDC_CLIENT_SECRET_KEY")
 # Delivery callbacks never to loopback addresses in production, whatever a shared base says.

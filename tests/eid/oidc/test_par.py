@@ -157,7 +157,9 @@ class TestEndpoint:
 
 
 class TestAuthorizationByReference:
-    def test_full_flow_through_sign_in_keeps_the_request_uri(self, web: BrowserClient, resident: object) -> None:
+    def test_full_flow_through_sign_in_keeps_the_request_uri(
+        self, web: BrowserClient, resident: object
+    ) -> None:
         authorization = Authorization(new_client())
         request_uri = pushed_uri(web, authorization)
         url = by_reference(authorization, request_uri)
@@ -251,7 +253,9 @@ class TestAuthorizationByReference:
         resident = user_factory(assurance_level=AssuranceLevel.SUBSTANTIAL)
         web.force_login(resident)  # a session without a second factor: LOW
         authorization = Authorization(new_client())
-        url = by_reference(authorization, pushed_uri(web, authorization, acr_values=AssuranceLevel.SUBSTANTIAL.acr))
+        url = by_reference(
+            authorization, pushed_uri(web, authorization, acr_values=AssuranceLevel.SUBSTANTIAL.acr)
+        )
         response = web.get(url)
         location = urlsplit(response["Location"])
         assert location.path == "/en/eid/step-up/"

@@ -1,0 +1,123 @@
+"""Uploads: sniffed by their first bytes, size-limited, private, readable by owner and department."""
+
+import hashlib
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+
+from eid.public import AssuranceLevel
+from services.eforms.models import Attachment, Draft, FormVersion, Submission
+from tests.factories import OfficerMembershipFactory, UserFactory
+from tests.services.eforms.conftest import signed_in
+from tests.services.eforms.test_journey import BASE, fill_to_check, page_url, start
+
+pytestmark = pytest.mark.django_db
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 40
+
+
+def at_upload_page(client: Client, version: FormVersion) -> Draft:
+    draft = start(client, version)
+    fill_to_check(client, draft, owner="company")
+    return draft
+
+
+def upload(client: Client, draft: Draft, name: str, content: bytes, content_type: str = "application/pdf"):
+    return client.post(
+        page_url(draft, "company_proof"),
+        {"letter": SimpleUploadedFile(name, content, content_type=content_type), "action": "continue"},
+    )
+
+
+def test_a_pdf_is_stored_privately_with_its_hash(
+    parking: FormVersion, applicant: object, _private_root: Path
+) -> None:
+    client = signed_in(applicant)
+    draft = at_upload_page(client, parking)
+    response = upload(client, draft, "letter.pdf", PDF)
+    assert response.status_code == 302
+    attachment = Attachment.objects.get()
+    assert attachment.content_type == "application/pdf" and attachment.size == len(PDF)
+    assert attachment.sha256 == hashlib.sha256(PDF).hexdigest() and attachment.original_name == "letter.pdf"
+    stored = Path(attachment.file.path)
+    assert stored.read_bytes() == PDF and _private_root in stored.parents
+    assert Path(settings.MEDIA_ROOT) not in stored.parents and "letter" not in stored.name
+    with pytest.raises(ValueError):
+        attachment.file.url  # noqa: B018  (no public URL exists)
+    draft.refresh_from_db()
+    assert draft.answers["letter"] == str(attachment.public_id)
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("letter.pdf", PNG, "must be a PDF file"),  # a PNG with a lying extension
+        ("letter.pdf", b"MZ\x90\x00 not a pdf at all", "must be a PDF file"),
+        ("letter.pdf", PDF + b"x" * 3000, "larger than"),
+    ],
+)
+def test_lying_or_large_files_are_refused_and_nothing_is_kept(
+    parking: FormVersion, applicant: object, _private_root: Path, name: str, content: bytes, message: str
+) -> None:
+    client = signed_in(applicant)
+    draft = at_upload_page(client, parking)
+    response = upload(client, draft, name, content)
+    assert response.status_code == 400 and message in response.content.decode()
+    assert not Attachment.objects.exists()
+    assert not _private_root.exists() or not any(p.is_file() for p in _private_root.rglob("*"))
+
+
+def test_a_second_upload_replaces_the_first_file(
+    parking: FormVersion, applicant: object, _private_root: Path, django_capture_on_commit_callbacks: object
+) -> None:
+    client = signed_in(applicant)
+    draft = at_upload_page(client, parking)
+    upload(client, draft, "one.pdf", PDF)
+    first = Attachment.objects.get()
+    with django_capture_on_commit_callbacks(execute=True):
+        upload(client, draft, "two.pdf", PDF + b"%two")
+    assert Attachment.objects.get().original_name == "two.pdf"
+    assert not Path(first.file.path).exists()
+
+
+def test_files_are_served_to_the_owner_and_the_forms_department_only(
+    parking: FormVersion, applicant: object
+) -> None:
+    client = signed_in(applicant)
+    draft = at_upload_page(client, parking)
+    upload(client, draft, "letter.pdf", PDF)
+    attachment = Attachment.objects.get()
+    url = f"{BASE}/attachments/{attachment.public_id}/"
+    response = client.get(url)
+    assert response.status_code == 200 and b"".join(response.streaming_content) == PDF
+    assert response["Content-Type"] == "application/pdf" and "attachment" in response["Content-Disposition"]
+    assert response["X-Content-Type-Options"] == "nosniff"
+    officer = OfficerMembershipFactory(department=parking.form.department).user
+    stranger_officer = OfficerMembershipFactory().user
+    other_resident = UserFactory(assurance_level=AssuranceLevel.SUBSTANTIAL)
+    # On a draft the file is the resident's alone.
+    for user in (officer, stranger_officer, other_resident):
+        assert signed_in(user).get(url).status_code == 404
+    client.post(page_url(draft, "declaration"), {"declare": "on", "action": "continue"})
+    client.post(f"{BASE}/drafts/{draft.public_id}/check/")
+    submission = Submission.objects.get()
+    attachment.refresh_from_db()
+    assert attachment.submission == submission and attachment.draft is None
+    assert signed_in(officer).get(url).status_code == 200
+    assert signed_in(stranger_officer).get(url).status_code == 404
+    assert signed_in(other_resident).get(url).status_code == 404
+    assert (
+        client.get(f"{BASE}/applications/{submission.public_id}/").content.decode().count("letter.pdf") == 1
+    )
+
+
+def test_hiding_the_upload_question_removes_its_file(parking: FormVersion, applicant: object) -> None:
+    client = signed_in(applicant)
+    draft = at_upload_page(client, parking)
+    upload(client, draft, "letter.pdf", PDF)
+    client.post(page_url(draft, "vehicle"), {"owner": "me", "plate": "AB123", "action": "continue"})
+    assert not Attachment.objects.exists()
