@@ -202,3 +202,18 @@ def client_from_assertion(request: Any, *, lookup: Callable[[str], Client | None
     except InvalidClientAssertion as error:
         logger.info("Client assertion refused: %s", error)
         return None
+
+
+def claimed_client_id(request: Any) -> str | None:
+    """The client_id a request names, from its parameter or else its assertion's (unverified) sub.
+
+    Only for lookups that precede client authentication (oauthlib picks the OIDC or plain OAuth
+    grant from the code's scopes first); authentication itself verifies the assertion.
+    """
+    client_id = getattr(request, "client_id", None)
+    if client_id or presented_assertion(request) is None:
+        return client_id
+    try:
+        return assertion_subject(presented_assertion(request) or "")
+    except InvalidClientAssertion:
+        return None

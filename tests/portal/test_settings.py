@@ -21,8 +21,19 @@ def _rsa_pem() -> str:
     ).decode()
 
 
+def _ec_pem() -> str:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+
+
 PRODUCTION_ENV = {
     "IDP_OIDC_PRIVATE_KEY": _rsa_pem(),
+    "IDP_OIDC_EC_PRIVATE_KEY": _ec_pem(),
     "OIDC_PAIRWISE_KEY": "a-fifth-key-for-pairwise-subject-identifiers-0123456789",
     "OIDC_CLIENT_SECRET_KEY": "a-sixth-key-for-oidc-client-secret-hashes-0123456789",
     "DJANGO_SETTINGS_MODULE": "portal.settings.prod",

@@ -59,9 +59,14 @@ def test_jwks_publishes_the_rsa_signing_key_and_is_cached(web: BrowserClient) ->
     assert first.status_code == second.status_code == 200
     assert first.content == second.content
     assert keys.jwks_document.cache_info().hits == hits + 1
-    (key,) = first.json()["keys"]
-    assert key["kty"] == "RSA" and key["alg"] == "RS256" and key["use"] == "sig" and key["kid"]
-    assert "d" not in key  # the public half only
+    rs256, ps256, es256 = first.json()["keys"]
+    assert rs256["kty"] == "RSA" and rs256["alg"] == "RS256" and rs256["use"] == "sig" and rs256["kid"]
+    # The same RSA key for PS256, under its own kid (a JWK names one algorithm); EC P-256 for ES256.
+    assert ps256["n"] == rs256["n"] and ps256["alg"] == "PS256" and ps256["kid"] != rs256["kid"]
+    assert es256["kty"] == "EC" and es256["crv"] == "P-256"
+    assert es256["alg"] == "ES256" and es256["use"] == "sig"
+    for key in (rs256, ps256, es256):
+        assert "d" not in key  # the public half only
     assert "max-age=" in first["Cache-Control"]
 
 

@@ -91,7 +91,8 @@ def test_a_valid_assertion_authenticates_the_client(web, resident, alg) -> None:
         web, authorization, code, **assertion_params(client_assertion(partner.client.id, key))
     )
     assert response.status_code == 200, response.content
-    assert response.json()["access_token"]
+    # An ID token although no client_id was sent (the client is named by the assertion alone).
+    assert response.json()["access_token"] and response.json()["id_token"]
 
 
 def test_client_id_parameter_may_accompany_the_assertion_but_must_match(code_request, partner, key) -> None:
