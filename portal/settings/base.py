@@ -167,6 +167,8 @@ USERSESSIONS_TRACK_ACTIVITY = False
 IDP_OIDC_ADAPTER = "eid.oidc.adapter.EidOIDCAdapter"
 # RSA key (PEM) that signs ID tokens; empty outside production → a dev key generated once in var/.
 IDP_OIDC_PRIVATE_KEY = env_str("IDP_OIDC_PRIVATE_KEY", "")
+# EC P-256 key (PEM) that signs ES256 ID tokens (FAPI clients); empty outside production → a dev key.
+IDP_OIDC_EC_PRIVATE_KEY = env_str("IDP_OIDC_EC_PRIVATE_KEY", "")
 IDP_OIDC_ACCESS_TOKEN_EXPIRES_IN = 10 * 60
 # Keys of the pairwise `sub` HMAC and of the client-secret hash (separate from SECRET_KEY in
 # production: rotating SECRET_KEY must not change every resident's `sub` or void every secret).
