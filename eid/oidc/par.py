@@ -108,7 +108,7 @@ def _check_prompt(value: str | None, orequest: Request) -> None:
         raise errors.InvalidRequestError(description="Invalid prompt.", request=orequest)
 
 
-def _validate(params: dict[str, str], orequest: Request, path: str) -> None:
+def _validate(params: dict[str, str], orequest: Request) -> None:
     """The checks /authorize makes before showing the resident anything, without creating a grant."""
     _check_prompt(params.get("prompt"), orequest)
     checked = {key: value for key, value in params.items() if key not in _SESSION_PARAMS}
@@ -148,15 +148,16 @@ def push(request: HttpRequest) -> HttpResponse:
             )
         if "request" in request.POST:
             raise RequestNotSupported(description="Request objects are not supported.", request=orequest)
+        # RFC 9449 §10.1: a DPoP proof at PAR binds the code to its key, as `dpop_jkt` would. Checked
+        # before client authentication, so a nonce retry does not find its client assertion spent.
+        proof = dpop.request_proof(request, path=request.path)
         client = _authenticate(orequest)
         params = {key: value for key, value in request.POST.items() if key not in _CLIENT_AUTH_PARAMS}
         if params.setdefault("client_id", client.id) != client.id:
             raise errors.InvalidRequestError(
                 description="client_id does not match the authenticated client.", request=orequest
             )
-        _validate(params, orequest, request.path)
-        # RFC 9449 §10.1: a DPoP proof at PAR binds the code to its key, as `dpop_jkt` would.
-        proof = dpop.request_proof(request, path=request.path)
+        _validate(params, orequest)
         if proof is not None and params.setdefault("dpop_jkt", proof.jkt) != proof.jkt:
             raise errors.InvalidRequestError(
                 description="dpop_jkt does not match the DPoP proof's key.", request=orequest

@@ -518,6 +518,25 @@ class TestCodeBinding:
         assert response.status_code == 302
         assert "error=invalid_request" in response["Location"]
 
+    def test_par_asks_for_a_nonce_before_authenticating_the_client(
+        self, web: BrowserClient, key: DPoPKey
+    ) -> None:
+        authorization = Authorization(new_client())
+        body = {
+            k: unquote_plus(v)
+            for k, v in (x.split("=", 1) for x in authorization.url().split("?", 1)[1].split("&"))
+        }
+        response = web.post(
+            PAR,
+            urlencode(body),
+            content_type="application/x-www-form-urlencoded",
+            HTTP_AUTHORIZATION=basic_auth(authorization.new.client.id, "wrong secret"),
+            HTTP_DPOP=key.proof("POST", f"{settings.SITE_URL}{PAR}", nonce=None),
+        )
+        assert response.status_code == 400
+        assert error_of(response) == "use_dpop_nonce"
+        assert dpop.nonce_valid(response["DPoP-Nonce"])
+
     def test_a_proof_at_par_binds_the_code(self, web: BrowserClient, resident: object, key: DPoPKey) -> None:
         web.force_login(resident)
         authorization = Authorization(new_client())
