@@ -10,16 +10,20 @@ The `sub` is the one the client knows (pairwise per sector, stable per departmen
 sent, so discovery says `backchannel_logout_session_supported: false`.
 """
 
+import ipaddress
 import logging
+import socket
 import time
 import uuid
 from collections.abc import Iterable
 from typing import Any
+from urllib.parse import urlsplit
 
 import jwt
 import requests
 from allauth.idp.oidc.adapter import get_adapter
 from allauth.idp.oidc.models import Client, Token
+from django.conf import settings
 from django.db import transaction
 from django.http import HttpRequest
 
@@ -39,6 +43,31 @@ _GRANT_TYPES = [Token.Type.ACCESS_TOKEN, Token.Type.REFRESH_TOKEN]
 
 class BackchannelTemporaryError(Exception):
     """The client did not answer, or answered 5xx: worth trying again later."""
+
+
+def target_refusal(uri: str) -> str | None:
+    """Why the provider will not post to this URI, or None.
+
+    In production every address the host resolves to must be public: a partner must not make the
+    provider's network reach internal services. Elsewhere (make run, tests) local receivers are fine.
+    The name is resolved again by the HTTP client, so a DNS answer that changes in between is not
+    caught here; posts carry only the logout token and only the status is kept.
+    """
+    if getattr(settings, "PORTAL_ENVIRONMENT", "") != "production":
+        return None
+    parts = urlsplit(uri)
+    try:
+        port = parts.port or 443
+        infos = socket.getaddrinfo(parts.hostname or "", port, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError, ValueError):
+        return "unresolvable"
+    for info in infos:
+        address = ipaddress.ip_address(str(info[4][0]).split("%")[0])
+        if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+            address = address.ipv4_mapped
+        if not address.is_global:
+            return "not-public-address"
+    return None
 
 
 def backchannel_logout_uri(client: Client) -> str | None:
@@ -109,7 +138,8 @@ def backchannel_logout_deliver(
     *, client_id: str, sub: str, user_id: int | None, reason: str, attempt: int, final_attempt: bool
 ) -> str:
     """Posts one logout token. "sent", "rejected" (the client refused it: permanent), "failed" (no
-    answer on the last attempt) or "skipped" (the client is gone or no longer registers a URI).
+    answer on the last attempt), "refused" (the URI points inside the provider's network) or
+    "skipped" (the client is gone or no longer registers a URI).
 
     Raises BackchannelTemporaryError when a later attempt may succeed.
     """
@@ -117,8 +147,11 @@ def backchannel_logout_deliver(
     uri = backchannel_logout_uri(client) if client is not None else None
     if client is None or uri is None:
         return "skipped"
-    token = logout_token_create(client=client, sub=sub)
     detail: dict[str, Any] = {"client_id": client_id, "reason": reason, "attempt": attempt + 1}
+    if refusal := target_refusal(uri):
+        _audit(user_id, "oidc.backchannel_logout_failed", {**detail, "error": refusal, "permanent": True})
+        return "refused"
+    token = logout_token_create(client=client, sub=sub)
     try:
         response = requests.post(
             uri,

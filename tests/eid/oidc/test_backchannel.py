@@ -258,3 +258,20 @@ def test_the_command_registers_the_logout_uris(capsys: pytest.CaptureFixture[str
             "--redirect-uri=https://bank.example/cb",
             "--backchannel-logout-uri=http://bank.example/bcl#frag",
         )
+
+
+def test_in_production_a_uri_inside_the_providers_network_is_never_called(
+    web: BrowserClient,
+    resident: object,
+    receiver: Receiver,
+    django_capture_on_commit_callbacks: object,
+    settings: object,
+) -> None:
+    web.force_login(resident)
+    signed_in_client(web, backchannel_logout_uri=receiver.url)
+    settings.PORTAL_ENVIRONMENT = "production"
+    with django_capture_on_commit_callbacks(execute=True):
+        assert web.post("/en/accounts/logout/").status_code == 302
+    assert receiver.posts == []
+    failed = AuditEvent.objects.get(event_type="oidc.backchannel_logout_failed")
+    assert failed.data["error"] == "not-public-address" and failed.data["permanent"] is True
