@@ -17,6 +17,7 @@ from allauth.idp.oidc.models import Token
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from django.conf import settings
 from django.test import Client as BrowserClient
+from django.urls import NoReverseMatch, reverse
 from jose import jwt as jose_jwt
 from oauthlib.common import Request as OAuthRequest
 from oauthlib.oauth2.rfc6749 import errors
@@ -583,3 +584,20 @@ class TestFapiAndIntrospection:
         unbound: dict[str, Any] = {}
         get_adapter().populate_introspection_response(response=unbound, token=Token(data={"email": "x"}))
         assert "cnf" not in unbound
+
+    def test_the_introspection_endpoint_returns_cnf(
+        self, web: BrowserClient, bound: dict, key: DPoPKey
+    ) -> None:
+        try:
+            introspect = reverse("idp:oidc:introspect")
+        except NoReverseMatch:
+            pytest.skip("introspection is not routed")
+        new = bound["authorization"].new
+        response = web.post(
+            introspect,
+            {"token": bound["access_token"]},
+            HTTP_AUTHORIZATION=basic_auth(new.client.id, new.secret),
+        )
+        assert response.status_code == 200, response.content
+        assert response.json()["active"] is True
+        assert response.json()["cnf"] == {"jkt": key.jkt}
