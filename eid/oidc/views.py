@@ -68,6 +68,17 @@ def sandbox_refusal(request: HttpRequest, client: Client | None) -> HttpResponse
     return None
 
 
+def allow_form_redirect(response: HttpResponse, uri: str | None) -> HttpResponse:
+    """CSP `form-action` also governs the redirects after a form is sent: a page whose form answers
+    with a redirect to a client (consent, logout confirmation) allows that client's origin, which
+    the provider has checked against the client's registration before rendering the page."""
+    if uri:
+        parts = urlsplit(uri)
+        origin = f"{parts.scheme}://{parts.netloc}" if parts.netloc else f"{parts.scheme}:"
+        response._csp_update = {"form-action": [origin]}
+    return response
+
+
 def step_up_url(level: AssuranceLevel, next_url: str) -> str:
     return f"{reverse('eid:step_up')}?{urlencode({'level': int(level), 'next': next_url})}"
 
@@ -192,6 +203,11 @@ class AuthorizationView(allauth_views.AuthorizationView):
         context["client_organisation"], context["client_purpose"] = client_declaration(context["client"])
         return context
 
+    def render_to_response(self, context: dict[str, Any], **response_kwargs: Any) -> HttpResponse:
+        response = super().render_to_response(context, **response_kwargs)
+        redirect_uri = (getattr(self, "_request_info", None) or {}).get("redirect_uri")
+        return allow_form_redirect(response, redirect_uri)
+
     def form_valid(self, form: AuthorizationForm) -> HttpResponse:
         client = Client.objects.filter(pk=self._request_info.get("client_id")).first()
         if refusal := sandbox_refusal(self.request, client):
@@ -247,7 +263,6 @@ class TokenView(allauth_views.TokenView):
         return response
 
 
-
 class UserInfoView(allauth_views.UserInfoView):
     def _respond(self, request: HttpRequest) -> HttpResponse:
         try:
@@ -258,7 +273,6 @@ class UserInfoView(allauth_views.UserInfoView):
             return convert_response(*get_server().create_userinfo_response(*orequest))
         except errors.OAuth2Error as error:
             return dpop.resource_failure(request, respond_json_error(request, error))
-
 
 
 class RevokeView(allauth_views.RevokeView):
@@ -339,6 +353,11 @@ class PushedAuthorizationView(View):
 class LogoutView(allauth_views.LogoutView):
     def form_invalid(self, form: RPInitiatedLogoutForm) -> HttpResponse:
         return error_page(self.request, form=form)
+
+    def render_to_response(self, context: dict[str, Any], **response_kwargs: Any) -> HttpResponse:
+        response = super().render_to_response(context, **response_kwargs)
+        cleaned = getattr(context.get("form"), "cleaned_data", None) or {}
+        return allow_form_redirect(response, cleaned.get("post_logout_redirect_uri"))
 
 
 authorization = AuthorizationView.as_view()

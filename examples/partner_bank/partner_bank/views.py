@@ -19,7 +19,7 @@ from urllib.parse import urlencode
 
 import requests
 from authlib.integrations.base_client import OAuthError
-from authlib.oauth2.rfc7523 import PrivateKeyJWT
+from authlib.oauth2.rfc7523 import PrivateKeyJWT, private_key_jwt_sign
 from authlib.oauth2.rfc7636 import create_s256_code_challenge
 from django.conf import settings
 from django.core.cache import cache
@@ -71,6 +71,23 @@ def portal_keys(*, refresh: bool = False) -> dict[str, Any]:
     return keys
 
 
+class ShortLivedPrivateKeyJWT(PrivateKeyJWT):
+    """Authlib's private_key_jwt, with assertions valid for 60 s (Authlib's default is an hour; the
+    portal accepts at most five) and the key's `kid` in the header. Signed afresh for every request,
+    so each carries a new `jti`."""
+
+    def sign(self, auth: Any, token_endpoint: str) -> str:
+        key = auth.client_secret
+        return private_key_jwt_sign(
+            key,
+            client_id=auth.client_id,
+            token_endpoint=token_endpoint,
+            alg=self.alg,
+            header={"kid": key.kid},
+            expires_in=60,
+        )
+
+
 def eid_client(metadata: dict[str, Any]) -> DPoPSession:
     """Authlib's OAuth client: private_key_jwt with the bank's ES256 key, PKCE S256, DPoP."""
     client_auth_key, dpop_key = keys_load(settings.PARTNER_JWKS_PRIVATE)
@@ -78,7 +95,7 @@ def eid_client(metadata: dict[str, Any]) -> DPoPSession:
         client_id=settings.PARTNER_CLIENT_ID,
         client_secret=client_auth_key,  # Authlib's name; for private_key_jwt it is the private key
         # The assertion's `aud` is the portal's issuer, as FAPI 2.0 asks (the same for PAR and token).
-        token_endpoint_auth_method=PrivateKeyJWT(metadata["issuer"], alg="ES256"),
+        token_endpoint_auth_method=ShortLivedPrivateKeyJWT(metadata["issuer"], alg="ES256"),
         redirect_uri=f"{settings.PARTNER_BASE_URL}{reverse('callback')}",
         scope=settings.PARTNER_SCOPES,
         code_challenge_method="S256",
@@ -99,25 +116,36 @@ def push_authorization_request(client: DPoPSession, metadata: dict[str, Any], pa
     return response.json()["request_uri"]
 
 
+def portal_key_for(token: str) -> dict[str, Any]:
+    """The portal's public key that signed `token`, by the header's `kid` (refetched once, in case
+    the portal rotated its keys). python-jose stops at the first key of a set whose type differs
+    from the token's, and the portal publishes RSA and EC keys, so the key is picked here."""
+    header = jwt.get_unverified_header(token)
+    if header.get("alg") not in ID_TOKEN_ALGORITHMS:
+        raise LoginFailed(f"The eID token is signed with {header.get('alg')!r}, not {ID_TOKEN_ALGORITHMS}.")
+    kty = {"ES": "EC", "RS": "RSA", "PS": "RSA"}[header["alg"][:2]]
+    for refresh in (False, True):
+        for key in portal_keys(refresh=refresh).get("keys", []):
+            if key.get("kid") == header.get("kid") and key.get("kty") == kty:
+                return key
+    raise LoginFailed("The eID token is signed with a key the portal does not publish.")
+
+
 def verify_id_token(id_token: str, *, nonce: str, access_token: str) -> dict[str, Any]:
     """OIDC Core §3.1.3.7 with python-jose: signature, `alg`, `iss`, `aud`, `exp`, `iat`, `nonce`,
     `azp`, and `at_hash` when present."""
-    options = {"require_iat": True, "require_exp": True, "require_aud": True, "require_iss": True}
-    for refresh in (False, True):
-        try:
-            claims = jwt.decode(
-                id_token,
-                portal_keys(refresh=refresh),
-                algorithms=ID_TOKEN_ALGORITHMS,
-                audience=settings.PARTNER_CLIENT_ID,
-                issuer=settings.EID_ISSUER,
-                access_token=access_token,  # checks at_hash if the token carries one
-                options={**options, "leeway": 30},
-            )
-            break
-        except JOSEError as error:
-            if refresh:
-                raise LoginFailed(f"The eID ID token did not verify: {error}") from error
+    try:
+        claims = jwt.decode(
+            id_token,
+            portal_key_for(id_token),
+            algorithms=ID_TOKEN_ALGORITHMS,
+            audience=settings.PARTNER_CLIENT_ID,
+            issuer=settings.EID_ISSUER,
+            access_token=access_token,  # checks at_hash if the token carries one
+            options={"require_iat": True, "require_exp": True, "require_aud": True, "leeway": 30},
+        )
+    except JOSEError as error:
+        raise LoginFailed(f"The eID ID token did not verify: {error}") from error
     if not hmac.compare_digest(str(claims.get("nonce", "")), nonce):
         raise LoginFailed("The eID ID token is not for this sign-in (nonce).")
     if isinstance(claims["aud"], list) and claims.get("azp") != settings.PARTNER_CLIENT_ID:
@@ -247,15 +275,16 @@ def logout(request: HttpRequest) -> HttpResponse:
 def backchannel_logout(request: HttpRequest) -> HttpResponse:
     """OIDC Back-Channel Logout 1.0 §2.6: verify the logout token, then end the matching sessions."""
     try:
+        logout_token = request.POST.get("logout_token", "")
         claims = jwt.decode(
-            request.POST.get("logout_token", ""),
-            portal_keys(),
+            logout_token,
+            portal_key_for(logout_token),
             algorithms=ID_TOKEN_ALGORITHMS,
             audience=settings.PARTNER_CLIENT_ID,
             issuer=settings.EID_ISSUER,
-            options={"require_iat": True, "require_aud": True, "require_iss": True, "leeway": 30},
+            options={"require_iat": True, "require_aud": True, "leeway": 30},
         )
-    except JOSEError:
+    except (JOSEError, LoginFailed, requests.RequestException):
         return HttpResponse(status=400)
     events = claims.get("events")
     if (
