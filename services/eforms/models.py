@@ -188,6 +188,10 @@ class Submission(models.Model):
     signature_serial = models.CharField(max_length=64, blank=True)
     signature_certificate_pem = models.TextField(blank=True)
     signed_at = models.DateTimeField(null=True, blank=True)
+    # The officer handling the case (services/eforms/casework.py); empty: nobody yet.
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -280,6 +284,7 @@ class SubmissionEvent(models.Model):
         NOTE = "note", _("Internal note")
         PAYMENT = "payment", _("Payment")
         ATTACHMENT = "attachment", _("Attachment added")
+        ASSIGNED = "assigned", _("Assigned")
 
     submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=20, choices=Kind.choices)
@@ -302,3 +307,25 @@ class SubmissionEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.submission_id} {self.kind}"
+
+
+class DepartmentWebhook(models.Model):
+    """Where a department's own system hears of each new submission (services/eforms/webhooks.py).
+
+    The signing secret is stored Fernet-encrypted, like the notifications callback secrets."""
+
+    department = models.OneToOneField("eid.Department", on_delete=models.CASCADE, related_name="+")
+    url = models.URLField(_("webhook URL"), max_length=500)
+    secret = models.CharField(max_length=500, editable=False)
+    active = models.BooleanField(_("active"), default=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("department webhook")
+        verbose_name_plural = _("department webhooks")
+
+    def __str__(self) -> str:
+        return f"{self.department_id} {self.url}"
