@@ -19,7 +19,6 @@ from collections.abc import Iterable
 from typing import Any
 from urllib.parse import urlsplit
 
-import jwt
 import requests
 from allauth.idp.oidc.adapter import get_adapter
 from allauth.idp.oidc.models import Client, Token
@@ -28,7 +27,7 @@ from django.db import transaction
 from django.http import HttpRequest
 
 from eid.oidc.clients import client_profile
-from eid.oidc.keys import parsed_key
+from eid.oidc.id_tokens import id_token_sign
 from eid.public import User, audit_log
 
 logger = logging.getLogger(__name__)
@@ -76,11 +75,8 @@ def backchannel_logout_uri(client: Client) -> str | None:
 
 
 def _sign(claims: dict[str, Any], *, client: Client) -> str:
-    """Signed as the client's ID tokens are (validator.finalize_id_token), so one verifier setup
-    at the client checks both."""
-    jwk_dict, private_key = parsed_key(get_adapter().get_signing_key().pem)
-    headers = {"kid": jwk_dict["kid"], "typ": LOGOUT_TOKEN_TYPE}
-    return jwt.encode(claims, private_key, algorithm="RS256", headers=headers)
+    # In the algorithm and key of the client's ID tokens (ES256/PS256 for FAPI clients, RS256 else).
+    return id_token_sign(claims, client, typ=LOGOUT_TOKEN_TYPE)
 
 
 def logout_token_create(*, client: Client, sub: str) -> str:

@@ -18,8 +18,10 @@ from eid.oidc.keys import configured_ec_private_key_pem, parsed_ec_key, parsed_k
 CONFIDENTIAL_AUTH_METHODS = [method for method in AUTH_METHODS if method != "none"]
 
 
-def id_token_sign(claims: dict[str, Any], client: Client) -> str:
-    """The signed ID token, in the client's registered algorithm, with the signing key's `kid`."""
+def id_token_sign(claims: dict[str, Any], client: Client, *, typ: str | None = None) -> str:
+    """The signed ID token, in the client's registered algorithm, with the signing key's `kid`.
+
+    Also signs the client's logout tokens (backchannel.py, `typ: logout+jwt`): one verifier setup."""
     alg = client_id_token_alg(client)
     if alg == "ES256":
         jwk_dict, private_key = parsed_ec_key(configured_ec_private_key_pem())
@@ -28,7 +30,8 @@ def id_token_sign(claims: dict[str, Any], client: Client) -> str:
         pem = get_adapter().get_signing_key().pem
         jwk_dict, private_key = parsed_key(pem)
         kid = pss_jwk(pem)["kid"] if alg == "PS256" else jwk_dict["kid"]
-    return jwt.encode(claims, private_key, algorithm=alg, headers={"kid": kid})
+    headers = {"kid": kid, **({"typ": typ} if typ else {})}
+    return jwt.encode(claims, private_key, algorithm=alg, headers=headers)
 
 
 def algorithm_metadata() -> dict[str, Any]:

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from urllib.parse import parse_qs
 
+import jwt as pyjwt
 import pytest
 from allauth.idp.oidc.models import Token
 from django.conf import settings
@@ -95,7 +96,11 @@ def verified_logout_token(web: BrowserClient, token: str, client_id: str) -> dic
     assert header["typ"] == "logout+jwt"
     assert header["alg"] == "RS256"
     claims = jose_jwt.decode(
-        token, web.get(JWKS).json(), algorithms=["RS256"], audience=client_id, issuer=settings.SITE_URL
+        token,
+        published_key(web, header["kid"]),
+        algorithms=["RS256"],
+        audience=client_id,
+        issuer=settings.SITE_URL,
     )
     assert set(claims) == {"iss", "aud", "iat", "exp", "jti", "sub", "events"}
     assert "nonce" not in claims
@@ -103,6 +108,12 @@ def verified_logout_token(web: BrowserClient, token: str, client_id: str) -> dic
     assert 0 < claims["exp"] - claims["iat"] <= LOGOUT_TOKEN_SECONDS
     assert claims["jti"]
     return claims
+
+
+def published_key(web: BrowserClient, kid: str) -> dict:
+    """The JWKS entry the header names (python-jose gives up on a set holding other key types)."""
+    [key] = [key for key in web.get(JWKS).json()["keys"] if key["kid"] == kid]
+    return key
 
 
 def id_token_sub(web: BrowserClient, tokens: dict) -> str:
@@ -275,3 +286,36 @@ def test_in_production_a_uri_inside_the_providers_network_is_never_called(
     assert receiver.posts == []
     failed = AuditEvent.objects.get(event_type="oidc.backchannel_logout_failed")
     assert failed.data["error"] == "not-public-address" and failed.data["permanent"] is True
+
+
+@pytest.mark.parametrize("alg", ["ES256", "PS256"])
+def test_a_fapi_clients_logout_token_is_signed_like_its_id_tokens(web: BrowserClient, alg: str) -> None:
+    from eid.oidc.backchannel import logout_token_create
+    from eid.oidc.clients import client_create
+
+    partner_key = {
+        "kty": "EC",
+        "crv": "P-256",
+        "x": "f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU",
+        "y": "x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0",
+    }
+    fapi = client_create(
+        name="Harbour Bank",
+        redirect_uris=["https://bank.example/cb"],
+        fapi=True,
+        jwks={"keys": [partner_key]},
+        id_token_alg=alg,
+        backchannel_logout_uri="https://bank.example/bcl",
+    ).client
+    token = logout_token_create(client=fapi, sub="pairwise-sub")
+    header = jose_jwt.get_unverified_header(token)
+    assert header["alg"] == alg and header["typ"] == "logout+jwt"
+    key = published_key(web, header["kid"])
+    if alg == "ES256":
+        claims = jose_jwt.decode(token, key, algorithms=[alg], audience=fapi.id, issuer=settings.SITE_URL)
+    else:  # python-jose has no PS256: PyJWT, as the FAPI ID token tests do
+        claims = pyjwt.decode(
+            token, pyjwt.PyJWK(key).key, algorithms=[alg], audience=fapi.id, issuer=settings.SITE_URL
+        )
+    assert claims["sub"] == "pairwise-sub" and "nonce" not in claims
+    assert claims["events"] == {BACKCHANNEL_LOGOUT_EVENT: {}}
