@@ -73,6 +73,11 @@ def _b64url_decode(value: str) -> bytes:
     return base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
 
 
+def _same(a: str, b: str) -> bool:
+    """Constant-time equality of two strings, any characters (compare_digest refuses non-ASCII str)."""
+    return hmac.compare_digest(a.encode("utf-8", "surrogatepass"), b.encode("utf-8", "surrogatepass"))
+
+
 def _nonce_mac(window: int) -> bytes:
     return salted_hmac(_NONCE_SALT, str(window), algorithm="sha256").digest()[:16]
 
@@ -192,11 +197,11 @@ def validate_proof(
         htu = normalized_uri(claims["htu"])
     except ValueError as exc:
         raise InvalidDPoPProof(description="The DPoP proof's `htu` is not a URL.") from exc
-    if not hmac.compare_digest(htu, normalized_uri(uri)):
+    if not _same(htu, normalized_uri(uri)):
         raise InvalidDPoPProof(description="The DPoP proof's `htu` does not match this endpoint.")
     if access_token is not None:
         ath = claims.get("ath")
-        if not isinstance(ath, str) or not hmac.compare_digest(ath, access_token_hash(access_token)):
+        if not isinstance(ath, str) or not _same(ath, access_token_hash(access_token)):
             raise InvalidDPoPProof(description="The DPoP proof's `ath` does not match the access token.")
     if (nonce_required() if require_nonce is None else require_nonce) and not nonce_valid(
         claims.get("nonce")
@@ -242,12 +247,6 @@ def bind(data: Any, jkt: str | None) -> Any:
     return {**(data if isinstance(data, dict) else {}), "cnf": {"jkt": jkt}}
 
 
-def jkt_matches(expected: str | None, presented: str | None) -> bool:
-    if expected is None:
-        return True
-    return presented is not None and hmac.compare_digest(expected, presented)
-
-
 def check_token_request(request: Any, *, bound_jkt: str | None, refresh: bool = False) -> None:
     """At the token endpoint, once the client is known: FAPI clients must use DPoP, and a code or
     refresh token bound to a key needs a proof by that key (RFC 9449 §5, §10)."""
@@ -261,7 +260,7 @@ def check_token_request(request: Any, *, bound_jkt: str | None, refresh: bool = 
         raise InvalidDPoPProof(
             description=f"The {grant} is bound to a key: send a DPoP proof.", request=request
         )
-    if not hmac.compare_digest(bound_jkt, presented):
+    if not _same(bound_jkt, presented):
         raise errors.InvalidGrantError(
             description="The DPoP proof's key is not the key this grant is bound to.", request=request
         )
@@ -342,7 +341,7 @@ def sender_constraint_met(ctx: Any) -> bool:
     presented = getattr(ctx, "eid_dpop_jkt", None)
     if bound is None and presented is None:
         return True
-    if bound is not None and presented is not None and hmac.compare_digest(bound, presented):
+    if bound is not None and presented is not None and _same(bound, presented):
         return True
     ctx.eid_dpop_misuse = True
     return False

@@ -73,6 +73,7 @@ class DPoPKey:
         access_token: str | None = None,
         iat: float | None = None,
         headers: dict[str, Any] | None = None,
+        replace: dict[str, Any] | None = None,
         **claims: Any,
     ) -> str:
         payload: dict[str, Any] = {
@@ -88,6 +89,7 @@ class DPoPKey:
         if access_token is not None:
             payload["ath"] = dpop.access_token_hash(access_token)
         payload.update(claims)
+        payload.update(replace or {})
         header = {"typ": "dpop+jwt", "jwk": self.public_jwk, **(headers or {})}
         return jwt.encode(payload, self.private, algorithm=self.alg, headers=header)
 
@@ -341,6 +343,36 @@ class TestProofValidation:
         self.check(key.proof("POST", TOKEN_URL, headers={"jwk": "a string"}))
         rsa_key = DPoPKey("RS256")
         self.check(key.proof("POST", TOKEN_URL, headers={"jwk": rsa_key.public_jwk}))  # ES256 with RSA key
+
+    @pytest.mark.parametrize(
+        "claims",
+        [
+            {"htu": "https://\u00fc.example/identity/o/api/token"},
+            {"htu": "http://[::1"},
+            {"htu": "http://127.0.0.1:99999/identity/o/api/token"},
+            {"htu": 5},
+            {"htm": ["POST"]},
+            {"ath": "\u00fc"},
+            {"jti": "j" * 300},
+            {"iat": "now"},
+            {"iat": True},
+        ],
+    )
+    def test_odd_claims_are_refused_cleanly(self, key: DPoPKey, claims: dict) -> None:
+        self.check(key.proof("POST", TOKEN_URL, replace=claims), access_token="tok")
+
+    @pytest.mark.parametrize(
+        "jwk",
+        [
+            {"kty": "EC", "crv": "P-256", "x": "AAA", "y": "BBB"},
+            {"kty": "EC", "crv": "P-384", "x": "AAA", "y": "BBB"},
+            {"kty": "EC"},
+            {"kty": "OKP", "crv": "Ed25519", "x": "AAA"},
+            {},
+        ],
+    )
+    def test_unusable_keys_are_refused_cleanly(self, key: DPoPKey, jwk: dict) -> None:
+        self.check(key.proof("POST", TOKEN_URL, headers={"jwk": jwk}))
 
     def test_small_rsa_keys_are_refused(self) -> None:
         small = DPoPKey("RS256", bits=1024)
