@@ -34,6 +34,7 @@ urlpatterns += i18n_patterns(
     path("back-office/verification/", include("eid.backoffice_urls")),
     path("back-office/certificates/", include("eid.pki.backoffice_urls")),
     path("back-office/payments/", include("payments.backoffice_urls")),
+    path("back-office/forms/", include("services.eforms.backoffice_urls")),
     path("back-office/partners/", include("eid.oidc.partner_backoffice_urls")),
     path("payments/", include("payments.urls")),
     path("eid/connected-services/", include("eid.oidc.resident_urls")),
