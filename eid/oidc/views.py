@@ -38,6 +38,7 @@ from eid.oidc import dpop, par
 from eid.oidc.id_tokens import algorithm_metadata
 from eid.oidc.keys import configured_ec_private_key_pem, jwks_document
 from eid.oidc.onboarding import client_declaration, sandbox_refuses
+from eid.oidc.reauthentication import authentication_asked, reauthenticate_if_stale
 from eid.oidc.session import required_level
 from eid.oidc.validator import get_server
 from eid.public import SCOPES, AssuranceLevel, audit_log, session_assurance_level
@@ -115,6 +116,7 @@ class AuthorizationView(allauth_views.AuthorizationView):
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         response = self._login_required(request)
         if response:
+            authentication_asked(request)  # max_age: the sign-in about to happen is fresh enough
             return response
         orequest = par.authorize_params(request)
         try:
@@ -129,6 +131,9 @@ class AuthorizationView(allauth_views.AuthorizationView):
             self._request_info["eid_acr_values"] = request.GET.get("acr_values", "")
             self._request_info["eid_query"] = request.META.get("QUERY_STRING", "")
             prompt_none = "none" in self._request_info.get("prompt", ())
+            oauth_request = self._request_info["request"]
+            if reauthenticate := reauthenticate_if_stale(request, oauth_request, prompt_none=prompt_none):
+                return reauthenticate
             step_up = self._step_up_if_needed(prompt_none=prompt_none)
             if step_up is not None:
                 return step_up
@@ -140,7 +145,9 @@ class AuthorizationView(allauth_views.AuthorizationView):
             return error_page(request, error)
         except errors.OAuth2Error as error:
             return allauth_views._ClientHttpResponseRedirect(error.in_uri(error.redirect_uri))
-        if self._request_info["request"].client.skip_consent:
+        # prompt=consent asks even a client registered to skip consent (OIDC Core §3.1.2.1).
+        prompts = self._request_info.get("prompt", ())
+        if self._request_info["request"].client.skip_consent and "consent" not in prompts:
             return self._skip_consent()
         return super(allauth_views.AuthorizationView, self).get(request, *args, **kwargs)
 
