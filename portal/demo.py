@@ -134,4 +134,8 @@ def seed_demo_data() -> list[str]:
                 defaults={"body": bodies.get(language, bodies["en"])},
             )
     summary.append(f"{len(MESSAGES)} inbox messages for each account")
+
+    from services.eforms.demo import seed_eforms_demo
+
+    summary += seed_eforms_demo(departments=departments, users=users)
     return summary
