@@ -301,3 +301,61 @@ class TestClientsThatMustPush:
     def test_other_clients_may_still_send_plain_requests(self, web: BrowserClient, resident: object) -> None:
         web.force_login(resident)
         assert web.get(Authorization(new_client()).url()).status_code == 200
+
+
+class TestMalformedInput:
+    """Random parameter soups at both ends of PAR: 4xx answers, never a 500."""
+
+    KEYS = [
+        "client_id",
+        "response_type",
+        "redirect_uri",
+        "scope",
+        "state",
+        "nonce",
+        "code_challenge",
+        "code_challenge_method",
+        "prompt",
+        "max_age",
+        "claims",
+        "id_token_hint",
+        "dpop_jkt",
+        "acr_values",
+        "client_assertion",
+        "client_assertion_type",
+        "client_secret",
+        "resource",
+        "ui_locales",
+        "request_uri",
+    ]
+    VALUES = (
+        "", "\x00", "\u00fc", "code", "openid", "S256", "none", "login", "{", '{"sub":"x"}', "-1", "9" * 40,
+        "https://bank.example/callback", "a" * 3000, "e30.e30.e30", "%zz",
+        "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+    )  # fmt: skip
+
+    def test_random_pushes_and_references(self, web: BrowserClient, resident: object) -> None:
+        import random
+
+        rnd = random.Random(7)
+        new, public = new_client(), new_client(public=True, name="Public app")
+        for _ in range(60):
+            body = {key: rnd.choice(self.VALUES) for key in rnd.sample(self.KEYS, rnd.randint(0, 10))}
+            if rnd.random() < 0.5:
+                body["client_id"] = rnd.choice([new.client.id, public.client.id])
+            headers = {}
+            if rnd.random() < 0.3:
+                headers["HTTP_AUTHORIZATION"] = basic_auth(new.client.id, new.secret)
+            elif rnd.random() < 0.3:
+                headers["HTTP_AUTHORIZATION"] = rnd.choice(["Basic !!!", "Basic Og==", "Bearer x"])
+            if rnd.random() < 0.2:
+                headers["HTTP_DPOP"] = rnd.choice(self.VALUES)
+            response = web.post(PAR, urlencode(body), content_type=FORM, **headers)
+            assert response.status_code < 500, (body, headers)
+        web.force_login(resident)
+        for _ in range(30):
+            query = {key: rnd.choice(self.VALUES) for key in rnd.sample(self.KEYS, rnd.randint(0, 6))}
+            query["request_uri"] = rnd.choice(self.VALUES)
+            if rnd.random() < 0.7:
+                query["client_id"] = new.client.id
+            assert web.get(f"{AUTHORIZE}?{urlencode(query)}").status_code < 500, query
