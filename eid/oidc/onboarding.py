@@ -25,6 +25,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from eid.oidc.client_keys import jwks_validate
 from eid.oidc.client_secrets import client_secret_hash
 from eid.oidc.clients import client_create, client_uri_validate
 from eid.oidc.models import PartnerApplication, PartnerMembership, PartnerOrganisation, SandboxResident
@@ -159,7 +160,8 @@ def jwks_public_validate(value: dict | str) -> dict:
                     "the key pair: the private key has left your systems."
                 )
             )
-    return value
+    # The provider's own rules for client keys (EC P-256 or RSA >= 2048, use "sig", unique kids).
+    return jwks_validate(value)
 
 
 @dataclass(frozen=True)

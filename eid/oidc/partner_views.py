@@ -4,6 +4,7 @@ from uuid import UUID
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -63,16 +64,25 @@ def application_new(request: HttpRequest, public_id: UUID) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             data = form.cleaned_data
-            application, credentials = onboarding.application_register(
-                organisation=organisation,
-                by=request.user,
-                name=data["name"],
-                purpose_en=data["purpose_en"],
-                purpose_zh_hant=data["purpose_zh_hant"],
-                purpose_zh_hans=data["purpose_zh_hans"],
-                registration=data["registration"],
-                request=request,
-            )
+            try:
+                application, credentials = onboarding.application_register(
+                    organisation=organisation,
+                    by=request.user,
+                    name=data["name"],
+                    purpose_en=data["purpose_en"],
+                    purpose_zh_hant=data["purpose_zh_hant"],
+                    purpose_zh_hans=data["purpose_zh_hans"],
+                    registration=data["registration"],
+                    request=request,
+                )
+            except ValidationError as error:  # a rule of client registration the form did not know
+                form.add_error(None, error.messages)
+                return render(
+                    request,
+                    "idp/partners/application_new.html",
+                    {"organisation": organisation, "form": form},
+                    status=400,
+                )
             request.session[NEW_CREDENTIALS_KEY] = {
                 "application": str(application.public_id),
                 "client_id": credentials.client_id,

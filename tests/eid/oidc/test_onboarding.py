@@ -243,6 +243,7 @@ PRIVATE_JWK = {**PUBLIC_JWK, "d": "jpsQnnGQmL-YBIffH1136cspYG6-0iY7X1fCE9-E9LI"}
         ({"key_type": "jwks", "jwks": json.dumps({"keys": [PRIVATE_JWK]})}, "jwks"),
         ({"key_type": "jwks", "jwks": json.dumps({"keys": [{"kty": "oct", "k": "c2VjcmV0"}]})}, "jwks"),
         ({"key_type": "jwks", "jwks": "{not json"}, "jwks"),
+        ({"key_type": "jwks", "jwks": json.dumps({"keys": [{**PUBLIC_JWK, "crv": "P-384"}]})}, "jwks"),
         ({"key_type": "jwks", "jwks": json.dumps({"keys": []})}, "jwks"),
         ({"key_type": "jwks_uri", "jwks_uri": ""}, "jwks_uri"),
         ({"scopes": ["openid", "eid.everything"]}, "scopes"),
