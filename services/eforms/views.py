@@ -229,6 +229,16 @@ def page(request: HttpRequest, draft_id: Any, page_key: str) -> HttpResponse:
             files=request.FILES,
         )
         save_for_later = request.POST.get("action") == "save"
+        if save_for_later and not validate_page(form, answers=combined):
+            # Saving for later keeps what is valid so far; the rest is asked again on return.
+            actions.draft_save_page(
+                draft=draft,
+                page_key=page_key,
+                answers=form.answers(),
+                uploads=form.uploads(),
+                next_page=page_key,
+            )
+            return redirect("eforms:saved", draft_id=draft.public_id)
         if validate_page(form, answers=combined):
             # The next page is computed with the new answers (they may show or hide pages).
             after = {**combined, **form.answers()}
@@ -288,11 +298,10 @@ def _page_items(
     """What the page shows, in order: read-only prefilled values and the form's questions."""
     items: list[dict[str, Any]] = []
     by_key = {field["key"]: field for field in form.definition_fields}
-    for field in visible_fields(current, combined) + [
-        field for field in current["fields"] if field["key"] in form.conditional_keys
-    ]:
+    shown = {field["key"] for field in visible_fields(current, combined)} | form.conditional_keys
+    for field in current["fields"]:
         key = field["key"]
-        if any(item["key"] == key for item in items):
+        if key not in shown:
             continue
         if key in prefilled:
             items.append(

@@ -330,3 +330,29 @@ def test_a_wrong_prefilled_value_can_be_reported(parking: FormVersion, applicant
     assert client.post(url).status_code == 302
     assert AuditEvent.objects.filter(event_type="eforms.prefill_reported").count() == 1
     assert client.get(f"{BASE}/drafts/{draft.public_id}/wrong-value/phone/").status_code == 404
+
+
+def test_save_for_later_keeps_the_valid_answers_of_an_unfinished_page(
+    parking: FormVersion, applicant: object
+) -> None:
+    client = signed_in(applicant)
+    draft = start(client, parking)
+    client.post(f"{BASE}/drafts/{draft.public_id}/consent/", {"prefill": "yes"})
+    client.post(page_url(draft, "applicant"), {"phone": "91234567", "action": "continue"})
+    response = client.post(
+        page_url(draft, "vehicle"), {"owner": "me", "plate": "bad plate!", "action": "save"}
+    )
+    assert response["Location"].endswith("/saved/")
+    draft.refresh_from_db()
+    assert draft.answers["owner"] == "me" and "plate" not in draft.answers and draft.current_page == "vehicle"
+
+
+def test_questions_keep_their_order_when_one_depends_on_another_on_the_page(
+    parking: FormVersion, applicant: object
+) -> None:
+    client = signed_in(applicant)
+    draft = start(client, parking)
+    client.post(f"{BASE}/drafts/{draft.public_id}/consent/", {"prefill": "yes"})
+    page = client.get(page_url(draft, "vehicle")).content.decode()
+    assert page.index('name="owner"') < page.index('name="company"') < page.index('name="plate"')
+    assert "Answer only if" in page
