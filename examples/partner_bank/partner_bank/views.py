@@ -50,12 +50,24 @@ class LoginFailed(Exception):
 # The portal: discovery, keys and the OAuth client ---------------------------------------------
 
 
+def json_of(response: requests.Response, *, expected: int = 200) -> dict[str, Any]:
+    """The JSON object the portal answered, or LoginFailed (the answer logged for the bank's staff)."""
+    try:
+        data = response.json() if response.status_code == expected else None
+    except ValueError:
+        data = None
+    if not isinstance(data, dict):
+        logger.warning("%s answered %s: %s", response.url, response.status_code, response.text[:500])
+        raise LoginFailed("The eID service answered unexpectedly.")
+    return data
+
+
 def provider() -> dict[str, Any]:
     """The portal's discovery document (OpenID Connect Discovery 1.0), cached for an hour."""
     metadata = cache.get("eid:discovery")
     if metadata is None:
         url = f"{settings.EID_ISSUER}/.well-known/openid-configuration"
-        metadata = requests.get(url, timeout=HTTP_TIMEOUT).json()
+        metadata = json_of(requests.get(url, timeout=HTTP_TIMEOUT))
         if metadata.get("issuer") != settings.EID_ISSUER:  # Discovery §4.3: must be identical
             raise LoginFailed("The eID discovery document names another issuer.")
         cache.set("eid:discovery", metadata, 3600)
@@ -66,7 +78,7 @@ def portal_keys(*, refresh: bool = False) -> dict[str, Any]:
     """The portal's public JWK Set, cached; `refresh` after a key rotation (unknown key)."""
     keys = None if refresh else cache.get("eid:jwks")
     if keys is None:
-        keys = requests.get(provider()["jwks_uri"], timeout=HTTP_TIMEOUT).json()
+        keys = json_of(requests.get(provider()["jwks_uri"], timeout=HTTP_TIMEOUT))
         cache.set("eid:jwks", keys, 300)
     return keys
 
@@ -110,10 +122,7 @@ def push_authorization_request(client: DPoPSession, metadata: dict[str, Any], pa
     response = client.post(
         metadata["pushed_authorization_request_endpoint"], data=params, auth=auth, withhold_token=True
     )
-    if response.status_code != 201:
-        logger.warning("PAR refused: %s %s", response.status_code, response.text[:300])
-        raise LoginFailed("The eID service refused the sign-in request.")
-    return response.json()["request_uri"]
+    return json_of(response, expected=201)["request_uri"]
 
 
 def portal_key_for(token: str) -> dict[str, Any]:
@@ -218,9 +227,7 @@ def callback(request: HttpRequest) -> HttpResponse:
         claims = verify_id_token(
             token["id_token"], nonce=pending["nonce"], access_token=token["access_token"]
         )
-        userinfo = client.get(metadata["userinfo_endpoint"])
-        userinfo.raise_for_status()
-        profile = userinfo.json()
+        profile = json_of(client.get(metadata["userinfo_endpoint"]))
         if profile.get("sub") != claims["sub"]:  # OIDC Core §5.3.4
             raise LoginFailed("The eID userinfo is about someone else.")
     except (LoginFailed, OAuthError, requests.RequestException, KeyError, ValueError) as error:
