@@ -633,3 +633,63 @@ class TestFapiAndIntrospection:
         assert response.status_code == 200, response.content
         assert response.json()["active"] is True
         assert response.json()["cnf"] == {"jkt": key.jkt}
+
+
+class TestFapiPartnerEndToEnd:
+    """A FAPI 2.0 partner as the issue describes it: PAR, private_key_jwt, PKCE, DPoP."""
+
+    def test_par_private_key_jwt_dpop_and_the_id_token(self, web: BrowserClient, resident: object) -> None:
+        from tests.eid.oidc.assertions import assertion_params, client_assertion, ec_key, jwks_of
+
+        auth_key, dpop_key = ec_key("bank-auth"), DPoPKey()
+        new = new_client(name="FAPI bank", fapi=True, jwks=jwks_of(auth_key))
+        authorization = Authorization(new)
+        web.force_login(resident)
+        assert web.get(authorization.url()).status_code == 400  # must push
+
+        def assertion() -> dict[str, str]:
+            return assertion_params(client_assertion(new.client.id, auth_key, aud=settings.SITE_URL))
+
+        query = authorization.url().split("?", 1)[1]
+        body = {**{k: unquote_plus(v) for k, v in (x.split("=", 1) for x in query.split("&"))}, **assertion()}
+        pushed = web.post(
+            PAR,
+            urlencode(body),
+            content_type="application/x-www-form-urlencoded",
+            HTTP_DPOP=dpop_key.proof("POST", f"{settings.SITE_URL}{PAR}"),
+        )
+        assert pushed.status_code == 201, pushed.content
+        reference = {"client_id": new.client.id, "request_uri": pushed.json()["request_uri"]}
+        code = redirect_params(
+            consent(web, f"{AUTHORIZE}?{urlencode(reference)}"), authorization.redirect_uri
+        )["code"]
+
+        grant = {
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": authorization.redirect_uri,
+            "code_verifier": authorization.verifier,
+        }
+        without = web.post(TOKEN, {**grant, **assertion()})
+        assert without.status_code == 400
+        assert error_of(without) == "invalid_request"  # FAPI: DPoP required
+
+        response = web.post(TOKEN, {**grant, **assertion()}, HTTP_DPOP=dpop_key.proof("POST", TOKEN_URL))
+        assert response.status_code == 200, response.content
+        tokens = response.json()
+        assert tokens["token_type"] == "DPoP"
+        header = jose_jwt.get_unverified_header(tokens["id_token"])
+        (key,) = [key for key in web.get(JWKS).json()["keys"] if key["kid"] == header["kid"]]
+        assert header["alg"] in ("ES256", "PS256")
+        claims = jose_jwt.decode(
+            tokens["id_token"],
+            key,
+            algorithms=[header["alg"]],
+            audience=new.client.id,
+            issuer=settings.SITE_URL,
+            access_token=tokens["access_token"],
+        )
+        assert claims["nonce"] == authorization.nonce
+        userinfo = dpop_get(web, USERINFO, USERINFO_URL, dpop_key, tokens["access_token"])
+        assert userinfo.status_code == 200
+        assert userinfo.json()["sub"] == claims["sub"]
