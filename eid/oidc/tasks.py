@@ -5,6 +5,7 @@ from typing import Any
 from celery import shared_task
 
 from eid.oidc.backchannel import BackchannelTemporaryError, backchannel_logout_deliver
+from eid.oidc.replay import seen_jwt_ids_purge
 
 BACKCHANNEL_MAX_RETRIES = 6
 
@@ -36,3 +37,10 @@ def backchannel_logout_task(self: Any, client_id: str, sub: str, user_id: int | 
             # caller, a resident's sign-out: retry in place instead, without the wait.
             return self.apply(args=[client_id, sub, user_id, reason], retries=retries + 1).result
         raise  # autoretry_for schedules the next attempt with backoff
+
+
+@shared_task(name="oidc.purge_seen_jwt_ids")
+def purge_seen_jwt_ids_task() -> int:
+    """Deletes expired one-time JWT ids (client assertions, DPoP proofs): a replay of those fails on
+    `exp` anyway, so only the table's size is at stake."""
+    return seen_jwt_ids_purge()

@@ -429,3 +429,23 @@ def test_expired_jti_records_are_purged(code_request, partner, key) -> None:
     assert seen_jwt_ids_purge() == 0
     SeenJwtId.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
     assert seen_jwt_ids_purge() == 1
+
+
+def test_the_purge_runs_as_a_scheduled_task() -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from eid.oidc.replay import jti_first_use
+    from eid.oidc.tasks import purge_seen_jwt_ids_task
+
+    jti_first_use(
+        purpose="client_assertion", issuer="c", jti="old", expires_at=timezone.now() - timedelta(seconds=1)
+    )
+    jti_first_use(
+        purpose="client_assertion", issuer="c", jti="new", expires_at=timezone.now() + timedelta(minutes=5)
+    )
+    assert purge_seen_jwt_ids_task.delay().get() == 1
+    assert list(SeenJwtId.objects.values_list("jti", flat=True)) == ["new"]
+    schedule = settings.CELERY_BEAT_SCHEDULE["oidc-purge-seen-jwt-ids"]
+    assert schedule["task"] == purge_seen_jwt_ids_task.name
