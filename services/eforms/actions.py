@@ -375,7 +375,7 @@ def submission_payment_start(*, submission: Submission, citizen: User) -> str:
         service=_PaymentService(slug=SERVICE_SLUG, department_code=submission.department.code),
         amount=submission.fee_cents,
         reference=submission.reference,
-        description=submission.version.title("en")[:200],
+        description=submission.version.title(citizen.preferred_language)[:200],
         metadata={"submission": str(submission.public_id)},
     )
     if submission.payment_reference != str(started.payment.public_id):

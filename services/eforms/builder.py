@@ -9,7 +9,7 @@ import copy
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -37,12 +37,20 @@ def starter_definition(title: dict[str, str]) -> dict:
 def form_create(
     *, officer: User, department: Department, slug: str, reference_prefix: str, title: dict[str, str]
 ) -> Form:
+    taken = ApplicationError(_("A form already uses this address name."), code="slug_taken")
     if Form.objects.filter(slug=slug).exists():
-        raise ApplicationError(_("A form already uses this address name."), code="slug_taken")
+        raise taken
     with transaction.atomic():
-        form = Form.objects.create(
-            department=department, slug=slug, reference_prefix=reference_prefix.upper(), created_by=officer
-        )
+        try:
+            with transaction.atomic():
+                form = Form.objects.create(
+                    department=department,
+                    slug=slug,
+                    reference_prefix=reference_prefix.upper(),
+                    created_by=officer,
+                )
+        except IntegrityError as error:  # created by someone else a moment ago
+            raise taken from error
         FormVersion.objects.create(
             form=form,
             number=1,

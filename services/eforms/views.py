@@ -8,6 +8,7 @@ import hashlib
 from typing import Any
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
@@ -26,6 +27,7 @@ from eid.public import (
 )
 from services.eforms import actions
 from services.eforms.definition import (
+    DEFAULT_FILE_SIZE,
     PREFILL_SOURCES,
     fields_by_key,
     localised,
@@ -219,6 +221,9 @@ def page(request: HttpRequest, draft_id: Any, page_key: str) -> HttpResponse:
         field["key"]: prefilled[field["key"]] for field in current["fields"] if field["key"] in prefilled
     }
     status = 200
+    if request.method == "POST" and _body_too_large(request, current):
+        message = _("The files you sent are too large. Check the size limit of each upload.")
+        return render(request, "eforms/error.html", {"message": message}, status=413)
     if request.method == "POST":
         form = page_form(
             page=current,
@@ -290,6 +295,19 @@ def page(request: HttpRequest, draft_id: Any, page_key: str) -> HttpResponse:
         },
         status=status,
     )
+
+
+def _body_too_large(request: HttpRequest, current: dict) -> bool:
+    """Refuse an oversized upload from its Content-Length, before Django spools it to disk."""
+    allowed = settings.DATA_UPLOAD_MAX_MEMORY_SIZE + sum(
+        field.get("max_size", DEFAULT_FILE_SIZE) + 64 * 1024
+        for field in current["fields"]
+        if field["type"] == "file"
+    )
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0) > allowed
+    except ValueError:
+        return True
 
 
 def _page_items(

@@ -121,3 +121,12 @@ def test_hiding_the_upload_question_removes_its_file(parking: FormVersion, appli
     upload(client, draft, "letter.pdf", PDF)
     client.post(page_url(draft, "vehicle"), {"owner": "me", "plate": "AB123", "action": "continue"})
     assert not Attachment.objects.exists()
+
+
+def test_an_oversized_body_is_refused_before_it_is_read(parking: FormVersion, applicant: object) -> None:
+    client = signed_in(applicant)
+    draft = at_upload_page(client, parking)
+    big = PDF + b"x" * (3 * 1024 * 1024)
+    response = upload(client, draft, "huge.pdf", big)
+    assert response.status_code == 413 and "too large" in response.content.decode()
+    assert not Attachment.objects.exists()
