@@ -21,6 +21,7 @@ urlpatterns = [
     path("pki/", include("eid.pki.urls")),
     path("api/v1/notifications/", include("services.notifications.api_urls")),
     path("api/v1/signing/", include("eid.pki.api")),
+    path("api/v1/eforms/", include("services.eforms.api_urls")),
     path("api/v1/", include("eid.oidc.api")),
     # The OpenID Connect provider: discovery, JWKS, authorize, token, userinfo (not language-prefixed).
     path("", include("eid.oidc.urls")),
@@ -36,6 +37,7 @@ urlpatterns += i18n_patterns(
     path("back-office/payments/", include("payments.backoffice_urls")),
     path("back-office/forms/", include("services.eforms.backoffice_urls")),
     path("back-office/partners/", include("eid.oidc.partner_backoffice_urls")),
+    path("back-office/applications/", include("services.eforms.casework_urls")),
     path("payments/", include("payments.urls")),
     path("eid/connected-services/", include("eid.oidc.resident_urls")),
     path("eid/partners/", include("eid.oidc.partner_urls")),

@@ -433,6 +433,10 @@ def _notify_submitted(submission: Submission) -> None:
             "title": submission.version.title(resident.preferred_language),
         },
     )
+    # The department's own system hears of the new case too (signed webhook, retried by Celery).
+    from services.eforms.webhooks import webhook_schedule
+
+    webhook_schedule(submission)
 
 
 # Version checks used by the builder ----------------------------------------------------------------

@@ -44,7 +44,9 @@ def _day_start(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
-def inbox_queryset(*, officer: User, filters: InboxFilter, department_ids: set[int] | None = None) -> QuerySet:
+def inbox_queryset(
+    *, officer: User, filters: InboxFilter, department_ids: set[int] | None = None
+) -> QuerySet:
     """The officer's departments' cases, newest first, with what a list row shows (one query)."""
     if department_ids is None:
         department_ids = officer_department_ids(officer=officer)
@@ -249,7 +251,9 @@ def my_applications(*, citizen: User) -> QuerySet[Submission]:
         .prefetch_related(
             Prefetch(
                 "events",
-                queryset=SubmissionEvent.objects.filter(visible_to_resident=True).order_by("created_at", "id"),
+                queryset=SubmissionEvent.objects.filter(visible_to_resident=True).order_by(
+                    "created_at", "id"
+                ),
                 to_attr="visible_events",
             )
         )

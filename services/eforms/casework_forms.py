@@ -34,7 +34,9 @@ class InboxFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["form"].choices = [("", _("All forms")), *form_choices]
         self.fields["status"].choices = [("", _("All statuses"))] + [
-            (value, label) for value, label in Submission.Status.choices if value != Submission.Status.PAYMENT_PENDING
+            (value, label)
+            for value, label in Submission.Status.choices
+            if value != Submission.Status.PAYMENT_PENDING
         ]
 
     def clean(self) -> dict[str, Any]:
@@ -88,9 +90,7 @@ class MessageForm(forms.Form):
     message = forms.CharField(
         label=_("Message"), max_length=MAX_MESSAGE, widget=forms.Textarea(attrs={"rows": 4})
     )
-    internal = forms.BooleanField(
-        label=_("Internal note (not shown to the applicant)"), required=False
-    )
+    internal = forms.BooleanField(label=_("Internal note (not shown to the applicant)"), required=False)
 
 
 class ExportForm(forms.Form):
@@ -136,23 +136,30 @@ class MultipleFileInput(forms.ClearableFileInput):
     allow_multiple_selected = True
 
 
-class ReplyForm(forms.Form):
-    message = forms.CharField(
-        label=_("Your answer"), required=False, max_length=MAX_MESSAGE, widget=forms.Textarea(attrs={"rows": 5})
-    )
-    files = forms.FileField(
-        label=_("Files (PDF, PNG or JPEG, up to 10 MB each)"),
-        required=False,
-        widget=MultipleFileInput(attrs={"accept": ".pdf,.png,.jpg,.jpeg"}),
-    )
+class ReplyFilesField(forms.FileField):
+    """Several files, each checked by the forms' own upload rules (UploadField: size, then the type
+    sniffed from the first bytes — never the name or the browser's claim)."""
 
-    def clean_files(self) -> list[Any]:
-        uploads = self.files.getlist(self.add_prefix("files")) if self.files else []
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": ".pdf,.png,.jpg,.jpeg"}))
+        super().__init__(**kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> list[Any]:
+        uploads = [item for item in (data if isinstance(data, list | tuple) else [data]) if item]
         if len(uploads) > MAX_REPLY_FILES:
             raise forms.ValidationError(_("Add at most %(count)s files.") % {"count": MAX_REPLY_FILES})
-        # The form's own upload rules: size, then the type sniffed from the first bytes.
         checker = UploadField(accept=REPLY_KINDS, max_size=REPLY_MAX_SIZE, required=False)
         return [checker.clean(upload) for upload in uploads]
+
+
+class ReplyForm(forms.Form):
+    message = forms.CharField(
+        label=_("Your answer"),
+        required=False,
+        max_length=MAX_MESSAGE,
+        widget=forms.Textarea(attrs={"rows": 5}),
+    )
+    files = ReplyFilesField(label=_("Files (PDF, PNG or JPEG, up to 10 MB each)"), required=False)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()

@@ -45,6 +45,19 @@ class FormsService(ServiceApp):
                     badge=summary.drafts,
                 )
             )
+        from services.eforms.case_selectors import applications_summary
+
+        applications = applications_summary(citizen=citizen)
+        if applications.total:
+            items.append(
+                DashboardItem(
+                    title=_("My applications"),
+                    url=reverse("eforms:my_applications"),
+                    status=_("%(count)s in progress") % {"count": applications.open},
+                    updated_at=applications.latest_at,
+                    badge=applications.open or None,
+                )
+            )
         return items
 
     def export_resident_data(self, *, citizen: User) -> dict:

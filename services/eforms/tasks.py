@@ -7,3 +7,7 @@ def delete_expired_drafts() -> int:
     from services.eforms.actions import drafts_delete_expired
 
     return drafts_delete_expired()
+
+
+# Registered by name for the worker (autodiscovery imports this module only).
+from services.eforms.webhooks import webhook_deliver_task  # noqa: E402, F401

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from services.eforms import views
+from services.eforms import my_applications_views, views
 
 app_name = "eforms"
 urlpatterns = [
@@ -23,5 +23,9 @@ urlpatterns = [
     path("applications/<uuid:submission_id>/pay/", views.pay, name="pay"),
     path("applications/<uuid:submission_id>/receipt.pdf", views.receipt, name="receipt"),
     path("attachments/<uuid:attachment_id>/", views.attachment_download, name="attachment"),
+    # "My applications" and the resident's side of case handling (services/eforms/my_applications_views.py).
+    path("applications/", my_applications_views.my_applications, name="my_applications"),
+    path("applications/<uuid:submission_id>/reply/", my_applications_views.reply, name="reply"),
+    path("applications/<uuid:submission_id>/withdraw/", my_applications_views.withdraw, name="withdraw"),
     path("<slug:slug>/", views.start, name="start"),
 ]

@@ -197,6 +197,26 @@ def _post(url: str, body: bytes, headers: dict[str, str]) -> int:
         connection.close()
 
 
+def signed_post(*, url: str, body: bytes, headers: dict[str, str]) -> str:
+    """POST an already signed body to a department's URL along the same SSRF-safe path as the
+    callbacks (public reused by other services' webhooks, e.g. services/eforms/webhooks.py).
+
+    Returns "sent", or "refused" when the URL now resolves to a refused address; raises
+    CallbackError when the receiver should be tried again (no answer, 3xx, non-2xx)."""
+    try:
+        answer = _post(url, body, headers)
+    except ApplicationError as exc:
+        logger.warning("Webhook to %s refused: %s", urlsplit(url).hostname, exc.message)
+        return "refused"
+    except (OSError, http.client.HTTPException) as exc:
+        raise CallbackError(str(exc)[:200] or type(exc).__name__) from exc
+    if 300 <= answer < 400:
+        raise CallbackError(f"HTTP {answer} (redirects are not followed)")
+    if not 200 <= answer < 300:
+        raise CallbackError(f"HTTP {answer}")
+    return "sent"
+
+
 def callback_post(*, notification_id: str, status: str) -> str:
     """POST one status to the sender's callback URL; raises CallbackError when it should be retried.
 
