@@ -111,6 +111,13 @@ SCOPES: dict[str, tuple[str, ...]] = {
     "eid.assurance": ("eid_assurance",),
 }
 
+# Scopes of a department system's own access token (client credentials grant): no resident is
+# behind such a token, so they are never offered on the consent screen nor mixed with SCOPES.
+CLIENT_SCOPES: dict[str, str] = {
+    "notifications.send": _("Send notifications to residents for the department (REST API)"),
+    "eforms.cases": _("Read the department's online form applications and update their status (REST API)"),
+}
+
 SCOPE_DESCRIPTIONS: dict[str, str] = {
     "openid": _("Your eID identifier for this service"),
     "profile": _("Your legal name in English and Chinese"),

@@ -3,6 +3,7 @@
 from eid.assurance import authentication_methods, session_assurance_level
 from eid.audit.chain import audit_log
 from eid.constants import (
+    CLIENT_SCOPES,
     LANGUAGE_CODES,
     REGION_OF_DISTRICT,
     SCOPE_DESCRIPTIONS,
@@ -21,6 +22,7 @@ from eid.selectors import department_list, officer_department_ids, officer_membe
 from eid.sms import SMSPermanentError, SMSStatus, SMSTemporaryError, sms_send, sms_status_from_callback
 
 __all__ = [
+    "CLIENT_SCOPES",
     "LANGUAGE_CODES",
     "REGION_OF_DISTRICT",
     "SCOPES",
@@ -53,3 +55,13 @@ __all__ = [
     "sms_send",
     "sms_status_from_callback",
 ]
+
+
+def __getattr__(name: str) -> object:
+    # Loaded on first use: the OIDC provider and DRF import this module, so importing them at the
+    # top would be a cycle.
+    if name == "ClientCredentialsAuthentication":
+        from eid.oidc.client_api import ClientCredentialsAuthentication
+
+        return ClientCredentialsAuthentication
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -77,7 +77,9 @@ class EidOIDCAdapter(DefaultOIDCAdapter):
                 "subject_types_supported": ["pairwise"],
                 "response_types_supported": ["code"],
                 "response_modes_supported": ["query"],
-                "grant_types_supported": ["authorization_code", "refresh_token"],
+                # client_credentials: for registered department systems (eid.oidc.service_clients);
+                # their scopes (CLIENT_SCOPES) are not advertised, being no resident's to grant.
+                "grant_types_supported": ["authorization_code", "refresh_token", "client_credentials"],
                 "code_challenge_methods_supported": ["S256"],
                 "authorization_response_iss_parameter_supported": True,
                 # OIDC Back-Channel Logout (backchannel.py); logout tokens carry no `sid`.

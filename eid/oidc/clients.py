@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from eid.oidc.client_keys import jwks_uri_validate, jwks_validate
 from eid.oidc.client_secrets import client_secret_hash
+from eid.oidc.service_clients import service_client_create
 from eid.public import SCOPES, audit_log
 
 DEFAULT_SCOPES = ("openid", "profile", "email")
@@ -44,13 +45,24 @@ def client_create(
     jwks: dict | str | None = None,
     jwks_uri: str | None = None,
     id_token_alg: str | None = None,
+    grant: str = "authorization-code",
+    department: str | None = None,
+    sandbox: bool = False,
 ) -> NewClient:
     """A client for the code flow (PKCE S256 always), with a secret only if it authenticates
     with one (not public, not private_key_jwt; FAPI clients use private_key_jwt and ES256/PS256).
 
+    `grant="client-credentials"`: a department system instead (eid.oidc.service_clients), linked to
+    `department` (its code), with only client scopes such as `notifications.send`.
+
     `profile` adds further registration data (see `client_profile`), e.g. from partner onboarding;
     its authentication keys (fapi, jwks, ...) are checked like the keyword arguments.
     """
+    if grant == "client-credentials":
+        client, secret = service_client_create(
+            name=name, department=department or "", scopes=list(scopes or []), sandbox=sandbox
+        )
+        return NewClient(client=client, secret=secret)
     given = profile or {}
     auth_profile = client_auth_profile(
         public=public,

@@ -26,6 +26,7 @@ from eid.oidc.clients import client_accepts_secret
 from eid.oidc.id_tokens import id_token_sign
 from eid.oidc.session import session_authentication
 from eid.oidc.subjects import subject_record
+from eid.public import CLIENT_SCOPES
 
 # How long a redeemed code is remembered, so a replay can revoke what it issued (RFC 6749 §4.1.2).
 SPENT_CODE_SECONDS = 10 * 60
@@ -88,6 +89,16 @@ class EidRequestValidator(OAuthLibRequestValidator):
         # Clients registered before the keyed hash (or through allauth's own admin/DCR forms)
         # still carry a password hash: the slow check remains their path until re-issued.
         return not client.secret.startswith("hmac-") and client.check_secret(secret)
+
+    def validate_scopes(
+        self, client_id: str, scopes: list[str], client: Client, request: Request, *args, **kwargs
+    ) -> bool:
+        """A department system's scopes (CLIENT_SCOPES) only on the client credentials grant, and
+        only those there: never on a resident's consent screen, and no resident data without one."""
+        for_system = request.grant_type == Client.GrantType.CLIENT_CREDENTIALS
+        if any((scope in CLIENT_SCOPES) != for_system for scope in scopes):
+            return False
+        return super().validate_scopes(client_id, scopes, client, request, *args, **kwargs)
 
     def get_authorization_code_scopes(
         self, client_id: str, code: str, redirect_uri: str, request: Request

@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from eid.public import LANGUAGE_CODES, ApplicationError, Department, District, User
+from eid.public import LANGUAGE_CODES, ApplicationError, Department, District, User, audit_log
 from services.notifications import channels as delivery
 from services.notifications import rendering
 from services.notifications.models import (
@@ -550,6 +550,35 @@ def api_key_create(*, department: Department, name: str, key_type: str) -> tuple
         department=department, name=name, key_type=key_type, prefix=key[:20], key_hash=api_key_hash(key)
     )
     return api_key, key
+
+
+def api_key_for_client(*, department: Department, client_id: str, sandbox: bool) -> ApiKey:
+    """The key a department system registered as an OIDC client sends as: live, or test for a
+    sandbox client; made on its first request, and following the client's registration after.
+    Its hash is of a random string nobody holds, so it works only through the client's tokens."""
+    key_type = ApiKey.KeyType.TEST if sandbox else ApiKey.KeyType.LIVE
+    api_key = ApiKey.objects.select_related("department").filter(oidc_client_id=client_id).first()
+    if api_key is None:
+        try:
+            with transaction.atomic():
+                api_key = ApiKey.objects.create(
+                    department=department,
+                    name=f"OIDC client {client_id}"[:100],
+                    key_type=key_type,
+                    prefix=f"oidc-{client_id}"[:24],
+                    key_hash=api_key_hash(secrets.token_urlsafe(32)),
+                    oidc_client_id=client_id,
+                )
+                audit_log(
+                    event_type="notifications.api_client_linked",
+                    data={"client_id": client_id, "department": department.code, "key_type": key_type},
+                )
+        except IntegrityError:  # a concurrent first request made it
+            api_key = ApiKey.objects.select_related("department").get(oidc_client_id=client_id)
+    if (api_key.department_id, api_key.key_type) != (department.pk, key_type):
+        api_key.department, api_key.key_type = department, key_type
+        api_key.save(update_fields=["department", "key_type"])
+    return api_key
 
 
 # Preferences and unsubscribing -------------------------------------------------------------------

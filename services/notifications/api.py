@@ -1,4 +1,6 @@
-"""REST API for department systems: /api/v1/notifications/ with per-department API keys.
+"""REST API for department systems: /api/v1/notifications/ with per-department API keys, or an
+OIDC client-credentials access token with the `notifications.send` scope (the client acts as a live
+key of its department, a test key if it is a sandbox client).
 
 Thin: serializers validate the shape, actions validate the rules, ApplicationError becomes a 400.
 """
@@ -15,15 +17,27 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from eid.public import LANGUAGE_CODES, ApplicationError, District, User
+from eid.public import LANGUAGE_CODES, ApplicationError, ClientCredentialsAuthentication, District, User
 from services.notifications import actions, selectors
 from services.notifications.models import ApiKey, Broadcast, Channel, Notification
 from services.notifications.rendering import MAX_VALUE_CHARS
 from services.notifications.throttling import ApiKeyRateThrottle
 
+SEND_SCOPE = "notifications.send"
+KEY_PREFIXES = tuple(f"{key_type}-" for key_type in ApiKey.KeyType.values)
+
+
+class InsufficientScope(exceptions.PermissionDenied):
+    """RFC 6750 §3.1: a valid token without the scope the API needs (403 with a challenge)."""
+
+    default_code = "insufficient_scope"
+
 
 class DepartmentApiKeyAuthentication(BaseAuthentication):
-    """`Authorization: Bearer <key>`; a missing or unknown key is a 401 with WWW-Authenticate."""
+    """`Authorization: Bearer <key>`; a missing or unknown key is a 401 with WWW-Authenticate.
+
+    A bearer value that is not shaped like a key (`live-…`, `test-…`) is left to the OIDC access
+    token class that follows."""
 
     def authenticate(self, request: Request) -> tuple[object, ApiKey] | None:
         parts = get_authorization_header(request).split()
@@ -35,6 +49,8 @@ class DepartmentApiKeyAuthentication(BaseAuthentication):
             key = parts[1].decode()
         except UnicodeDecodeError as exc:
             raise exceptions.AuthenticationFailed(_("Invalid API key.")) from exc
+        if not key.startswith(KEY_PREFIXES):
+            return None
         api_key = selectors.api_key_authenticate(key_hash=actions.api_key_hash(key))
         if api_key is None:
             raise exceptions.AuthenticationFailed(_("Invalid API key."))
@@ -44,6 +60,43 @@ class DepartmentApiKeyAuthentication(BaseAuthentication):
         if get_authorization_header(request).lower().startswith(b"bearer"):
             return 'Bearer realm="notifications", error="invalid_token"'
         return 'Bearer realm="notifications"'
+
+
+class DepartmentClientAuthentication(BaseAuthentication):
+    """A department system's OIDC access token (client credentials, eid's token check with DPoP),
+    which must carry `notifications.send`; it then sends as its department's key for that client."""
+
+    def authenticate(self, request: Request) -> tuple[object, ApiKey] | None:
+        result = ClientCredentialsAuthentication().authenticate(request)
+        if result is None:
+            return None
+        service, _token = result
+        if SEND_SCOPE not in service.scopes:
+            raise InsufficientScope(_("The access token lacks the notifications.send scope."))
+        api_key = actions.api_key_for_client(
+            department=service.department, client_id=service.client_id, sandbox=service.sandbox
+        )
+        if api_key.revoked_at is not None:
+            raise exceptions.AuthenticationFailed(_("This client's access to the API is revoked."))
+        return (ApiKeyUser(api_key), api_key)
+
+    def authenticate_header(self, request: Request) -> str:
+        return ClientCredentialsAuthentication().authenticate_header(request)
+
+
+class DepartmentClientScheme(OpenApiAuthenticationExtension):
+    target_class = "services.notifications.api.DepartmentClientAuthentication"
+    name = "departmentOidcClient"
+
+    def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "description": (
+                "An access token of the eID OpenID provider for a department system (client "
+                "credentials grant, scope notifications.send)."
+            ),
+        }
 
 
 class DepartmentApiKeyScheme(OpenApiAuthenticationExtension):
@@ -76,13 +129,19 @@ class HasApiKey(BasePermission):
 
 
 class DepartmentAPIView(APIView):
-    authentication_classes = [DepartmentApiKeyAuthentication]
+    authentication_classes = [DepartmentApiKeyAuthentication, DepartmentClientAuthentication]
     permission_classes = [HasApiKey]
     throttle_classes = [ApiKeyRateThrottle]
 
     def handle_exception(self, exc: Exception) -> Response:
         if isinstance(exc, ApplicationError):
             return Response({"error": exc.code, "detail": exc.message, **exc.extra}, status=400)
+        if isinstance(exc, InsufficientScope):
+            response = Response({"error": "insufficient_scope", "detail": str(exc.detail)}, status=403)
+            response["WWW-Authenticate"] = (
+                f'Bearer realm="notifications", error="insufficient_scope", scope="{SEND_SCOPE}"'
+            )
+            return response
         return super().handle_exception(exc)
 
 

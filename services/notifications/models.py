@@ -148,10 +148,20 @@ class ApiKey(models.Model):
     # stored Fernet-encrypted (services.notifications.secrets; read with callbacks.callback_secret).
     callback_url = models.URLField(max_length=500, blank=True)
     callback_secret = models.CharField(max_length=500, blank=True)
+    # Set for the key standing for a department system registered as an OIDC client (client
+    # credentials): its access tokens send as this key, which itself has no usable secret.
+    oidc_client_id = models.CharField(max_length=100, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("API key")
         verbose_name_plural = _("API keys")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["oidc_client_id"],
+                condition=~models.Q(oidc_client_id=""),
+                name="notif_apikey_oidc_client",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"

@@ -259,29 +259,34 @@ def test_the_migration_encrypts_secrets_stored_in_clear() -> None:
     from django.db import connection
     from django.db.migrations.executor import MigrationExecutor
 
-    executor = MigrationExecutor(connection)
     before = [("notifications", "0006_sms_provider_reference")]
     after = [("notifications", "0007_callback_secret_encrypted")]
-    executor.migrate(before)
-    apps = executor.loader.project_state(before).apps
-    Department = apps.get_model("eid", "Department")
-    OldApiKey = apps.get_model("notifications", "ApiKey")
-    department = Department.objects.create(code="mig", name_en="M", name_zh_hant="M", name_zh_hans="M")
-    OldApiKey.objects.create(
-        department=department,
-        name="old",
-        key_type="live",
-        prefix="live-mig",
-        key_hash="0" * 64,
-        callback_url="https://td.example/cb",
-        callback_secret=SECRET,
-    )
     executor = MigrationExecutor(connection)
-    executor.migrate(after)
-    stored = ApiKey.objects.get(prefix="live-mig").callback_secret
-    assert stored != SECRET and secret_decrypt(stored) == SECRET
-    # Backwards gives the clear secret back.
-    executor = MigrationExecutor(connection)
-    executor.migrate(before)
-    assert OldApiKey.objects.get(prefix="live-mig").callback_secret == SECRET
-    MigrationExecutor(connection).migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+    try:
+        executor.migrate(before)
+        apps = executor.loader.project_state(before).apps
+        department = apps.get_model("eid", "Department").objects.create(
+            code="mig", name_en="M", name_zh_hant="M", name_zh_hans="M"
+        )
+        apps.get_model("notifications", "ApiKey").objects.create(
+            department=department,
+            name="old",
+            key_type="live",
+            prefix="live-mig",
+            key_hash="0" * 64,
+            callback_url="https://td.example/cb",
+            callback_secret=SECRET,
+        )
+        executor = MigrationExecutor(connection)
+        executor.migrate(after)
+        ApiKeyAfter = executor.loader.project_state(after).apps.get_model("notifications", "ApiKey")
+        stored = ApiKeyAfter.objects.get(prefix="live-mig").callback_secret
+        assert stored != SECRET and secret_decrypt(stored) == SECRET
+        # Backwards gives the clear secret back.
+        executor = MigrationExecutor(connection)
+        executor.migrate(before)
+        ApiKeyBefore = executor.loader.project_state(before).apps.get_model("notifications", "ApiKey")
+        assert ApiKeyBefore.objects.get(prefix="live-mig").callback_secret == SECRET
+    finally:
+        executor = MigrationExecutor(connection)
+        executor.migrate(executor.loader.graph.leaf_nodes())

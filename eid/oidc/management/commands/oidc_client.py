@@ -26,7 +26,7 @@ class Command(BaseCommand):
         sub = parser.add_subparsers(dest="action", required=True)
         create = sub.add_parser("create", help="Register a client.")
         create.add_argument("--name", required=True)
-        create.add_argument("--redirect-uri", action="append", required=True, dest="redirect_uris")
+        create.add_argument("--redirect-uri", action="append", default=[], dest="redirect_uris")
         create.add_argument("--public", action="store_true", help="A public client (no secret).")
         create.add_argument("--scopes", default="openid profile email")
         create.add_argument("--sector", default=None, help="Sector identifier shared by related clients.")
@@ -39,6 +39,14 @@ class Command(BaseCommand):
         create.add_argument(
             "--post-logout-redirect-uri", action="append", default=None, dest="post_logout_redirect_uris"
         )
+        create.add_argument(
+            "--grant",
+            choices=["authorization-code", "client-credentials"],
+            default="authorization-code",
+            help="client-credentials: a department system (with --department, --scopes notifications.send).",
+        )
+        create.add_argument("--department", default=None, help="The department's code (client-credentials).")
+        create.add_argument("--sandbox", action="store_true", help="Tokens act like a test key.")
 
     def handle(self, *args: Any, **options: Any) -> None:
         jwks = None
@@ -61,6 +69,9 @@ class Command(BaseCommand):
                 jwks=jwks,
                 jwks_uri=options["jwks_uri"],
                 id_token_alg=options["id_token_alg"],
+                grant=options["grant"],
+                department=options["department"],
+                sandbox=options["sandbox"],
             )
         except ValidationError as error:
             raise CommandError("; ".join(error.messages)) from error
@@ -69,6 +80,7 @@ class Command(BaseCommand):
             "client_type": new.client.type,
             "redirect_uris": new.client.get_redirect_uris(),
             "scope": " ".join(new.client.get_scopes()),
+            "grant_types": new.client.get_grant_types(),
             "token_endpoint_auth_method": client_auth_method(new.client),
             "id_token_signed_response_alg": client_id_token_alg(new.client),
             "fapi": client_is_fapi(new.client),
