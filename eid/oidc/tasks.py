@@ -5,6 +5,7 @@ from typing import Any
 from celery import shared_task
 
 from eid.oidc.backchannel import BackchannelTemporaryError, backchannel_logout_deliver
+from eid.oidc.par import pushed_requests_purge
 from eid.oidc.replay import seen_jwt_ids_purge
 
 BACKCHANNEL_MAX_RETRIES = 6
@@ -44,3 +45,9 @@ def purge_seen_jwt_ids_task() -> int:
     """Deletes expired one-time JWT ids (client assertions, DPoP proofs): a replay of those fails on
     `exp` anyway, so only the table's size is at stake."""
     return seen_jwt_ids_purge()
+
+
+@shared_task(name="oidc.purge_pushed_authorization_requests")
+def purge_pushed_authorization_requests_task() -> int:
+    """Deletes pushed authorization requests (RFC 9126) that expired or were used."""
+    return pushed_requests_purge()

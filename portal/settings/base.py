@@ -313,6 +313,8 @@ CELERY_BEAT_SCHEDULE = {
     "eforms-delete-expired-drafts": {"task": "eforms.delete_expired_drafts", "schedule": 60 * 60},
     # Forgets one-time JWT ids (private_key_jwt assertions, DPoP proofs) once they have expired.
     "oidc-purge-seen-jwt-ids": {"task": "oidc.purge_seen_jwt_ids", "schedule": 60 * 15},
+    # Deletes pushed authorization requests (PAR) that expired or were used.
+    "oidc-purge-pushed-requests": {"task": "oidc.purge_pushed_authorization_requests", "schedule": 60 * 15},
     "pki-notify-expiring-certificates": {
         "task": "pki.notify_expiring_certificates",
         "schedule": 60 * 60 * 24,

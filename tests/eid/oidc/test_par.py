@@ -12,6 +12,7 @@ from jose import jwt as jose_jwt
 
 from eid.oidc.models import PushedAuthorizationRequest
 from eid.oidc.par import EXPIRES_IN, REQUEST_URI_PREFIX, pushed_requests_purge
+from eid.oidc.tasks import purge_pushed_authorization_requests_task
 from eid.public import AssuranceLevel
 from services.testing import record_second_factor
 from tests.eid.oidc.flow import (
@@ -225,6 +226,9 @@ class TestAuthorizationByReference:
         PushedAuthorizationRequest.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
         assert_error_page(web.get(url), "expired")
         assert pushed_requests_purge() == 1
+        pushed_uri(web, authorization)
+        PushedAuthorizationRequest.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
+        assert purge_pushed_authorization_requests_task.delay().get() == 1  # the periodic task
 
     def test_the_interaction_window_starts_at_the_first_visit(self, web: BrowserClient) -> None:
         authorization = Authorization(new_client())
