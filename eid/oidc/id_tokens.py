@@ -45,3 +45,40 @@ def algorithm_metadata() -> dict[str, Any]:
         "introspection_endpoint_auth_methods_supported": CONFIDENTIAL_AUTH_METHODS,
         "introspection_endpoint_auth_signing_alg_values_supported": list(ASSERTION_ALGORITHMS),
     }
+
+
+def verification_keys() -> dict[str, tuple[Any, str]]:
+    """`kid` → (public key, algorithm) for every published key (RSA under RS256 and PS256, EC)."""
+    keys: dict[str, tuple[Any, str]] = {}
+    for private in get_adapter().list_private_keys(is_active=True):
+        jwk_dict, private_key = parsed_key(private.pem)
+        keys[jwk_dict["kid"]] = (private_key.public_key(), "RS256")
+        keys[pss_jwk(private.pem)["kid"]] = (private_key.public_key(), "PS256")
+    jwk_dict, ec_private_key = parsed_ec_key(configured_ec_private_key_pem())
+    keys[jwk_dict["kid"]] = (ec_private_key.public_key(), "ES256")
+    return keys
+
+
+def id_token_hint_claims(
+    value: str, *, client_id: str | None = None, verify_exp: bool = False
+) -> dict | None:
+    """The claims of an ID token this provider issued (any of its algorithms), or None.
+
+    allauth's own check knows RS256 keys only, so an ES256 or PS256 `id_token_hint` (RP-initiated
+    logout, prompt=none) would otherwise be ignored.
+    """
+    if not value:
+        return None
+    try:
+        kid = jwt.get_unverified_header(value).get("kid")
+        key, alg = verification_keys()[kid]
+        return jwt.decode(
+            value,
+            key=key,
+            algorithms=[alg],
+            audience=client_id,
+            issuer=get_adapter().get_issuer(),
+            options={"verify_aud": client_id is not None, "verify_exp": verify_exp},
+        )
+    except (jwt.PyJWTError, KeyError, TypeError):
+        return None

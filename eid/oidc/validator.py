@@ -23,7 +23,7 @@ from eid.oidc import dpop
 from eid.oidc.client_assertions import claimed_client_id, client_from_assertion, presented_assertion
 from eid.oidc.client_secrets import basic_credentials, client_secret_matches
 from eid.oidc.clients import client_accepts_secret
-from eid.oidc.id_tokens import id_token_sign
+from eid.oidc.id_tokens import id_token_hint_claims, id_token_sign
 from eid.oidc.session import session_authentication
 from eid.oidc.subjects import subject_record
 from eid.public import CLIENT_SCOPES
@@ -107,6 +107,17 @@ class EidRequestValidator(OAuthLibRequestValidator):
         return super().get_authorization_code_scopes(
             client_id or claimed_client_id(request), code, redirect_uri, request
         )
+
+    def validate_user_match(self, id_token_hint: str, scopes: Any, claims: Any, request: Request) -> bool:
+        """An id_token_hint names the signed-in resident; allauth's check knows RS256 only."""
+        if id_token_hint:
+            user = context.request.user
+            payload = id_token_hint_claims(id_token_hint, client_id=request.client.id)
+            if payload is None or not user.is_authenticated:
+                return False
+            if payload.get("sub") != get_adapter().get_user_sub(request.client, user):
+                return False
+        return super().validate_user_match(None, scopes, claims, request)
 
     def is_pkce_required(self, client_id: str, request: Request) -> bool:
         # FAPI 2.0 and OAuth 2.1: PKCE for every client, confidential ones included.

@@ -37,6 +37,7 @@ from oauthlib.oauth2.rfc6749 import errors
 from eid.oidc import dpop, par
 from eid.oidc.id_tokens import algorithm_metadata
 from eid.oidc.keys import configured_ec_private_key_pem, jwks_document
+from eid.oidc.logout_forms import LogoutForm
 from eid.oidc.onboarding import client_declaration, sandbox_refuses
 from eid.oidc.reauthentication import authentication_asked, reauthenticate_if_stale
 from eid.oidc.session import required_level
@@ -358,6 +359,8 @@ class PushedAuthorizationView(View):
 
 
 class LogoutView(allauth_views.LogoutView):
+    form_class = LogoutForm  # id_token_hint in ES256 and PS256 too
+
     def form_invalid(self, form: RPInitiatedLogoutForm) -> HttpResponse:
         return error_page(self.request, form=form)
 

@@ -189,3 +189,56 @@ def test_discovery_advertises_algorithms_and_client_authentication(web) -> None:
     assert "none" not in metadata["introspection_endpoint_auth_methods_supported"]
     assert "private_key_jwt" in metadata["revocation_endpoint_auth_methods_supported"]
     assert "userinfo_signing_alg_values_supported" not in metadata  # userinfo is plain JSON
+
+
+LOGOUT = "/identity/o/logout"
+
+
+@pytest.mark.parametrize("alg", ["ES256", "PS256"])
+def test_rp_initiated_logout_accepts_an_id_token_hint_in_each_algorithm(web, resident, alg) -> None:
+    """allauth reads RS256 hints only; an ES256/PS256 hint must still name the client, so its
+    post_logout_redirect_uri is honoured."""
+    partner_key = ec_key()
+    partner = new_client(
+        auth_method="private_key_jwt",
+        jwks=jwks_of(partner_key),
+        id_token_alg=alg,
+        post_logout_redirect_uris=["https://bank.example/signed-out"],
+    )
+    web.force_login(resident)
+    authorization = Authorization(partner)
+    code = code_for(web, authorization)
+    tokens = web.post(
+        TOKEN,
+        {
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": authorization.redirect_uri,
+            "code_verifier": authorization.verifier,
+            **assertion_params(client_assertion(partner.client.id, partner_key)),
+        },
+    ).json()
+    hint = {
+        "id_token_hint": tokens["id_token"],
+        "post_logout_redirect_uri": "https://bank.example/signed-out",
+    }
+    assert web.get(LOGOUT, hint).status_code == 200  # asks the resident
+    response = web.post(LOGOUT, {**hint, "action": "logout", "csrfmiddlewaretoken": "x"})
+    assert response.status_code == 302
+    assert response["Location"] == "https://bank.example/signed-out"
+    # A hint whose signature does not verify names no client: no redirect to the URI given.
+    web.force_login(resident)
+    tampered = {**hint, "id_token_hint": tokens["id_token"][:-4] + "AAAA"}
+    response = web.post(LOGOUT, {**tampered, "action": "logout", "csrfmiddlewaretoken": "x"})
+    assert response.status_code == 302
+    assert response["Location"] != "https://bank.example/signed-out"
+
+
+def test_prompt_none_checks_an_es256_id_token_hint_against_the_session(web, resident, user_factory) -> None:
+    _partner, tokens = tokens_for(web, resident, id_token_alg="ES256")
+    authorization = Authorization(_partner)
+    silent = web.get(authorization.url(prompt="none", id_token_hint=tokens["id_token"]))
+    assert "code=" in silent["Location"]
+    web.force_login(user_factory())  # another resident's session: the hint does not match
+    mismatch = web.get(authorization.url(prompt="none", id_token_hint=tokens["id_token"]))
+    assert "code=" not in mismatch["Location"] and "error=" in mismatch["Location"]
