@@ -183,7 +183,7 @@ class AuthorizationView(allauth_views.AuthorizationView):
         )
         if pushed is None or not final or par.consume(pushed):
             return response
-        used = par.InvalidRequestUri(description="This request_uri was already used.")
+        used = par.InvalidRequestUri(description="This request_uri was already used or has expired.")
         return error_page(self.request, used)
 
     def _step_up_if_needed(self, *, prompt_none: bool) -> HttpResponse | None:

@@ -238,6 +238,17 @@ class TestAuthorizationByReference:
         assert stored.started_at is not None
         assert stored.expires_at > timezone.now() + timedelta(seconds=EXPIRES_IN)
 
+    def test_consent_after_the_interaction_window_is_refused(
+        self, web: BrowserClient, resident: object
+    ) -> None:
+        web.force_login(resident)
+        authorization = Authorization(new_client())
+        url = by_reference(authorization, pushed_uri(web, authorization))
+        form = web.get(url).context["form"]
+        PushedAuthorizationRequest.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
+        answer = {"request": form.initial["request"], "scopes": ["openid"], "action": "grant"}
+        assert_error_page(web.post(AUTHORIZE, answer), "expired")
+
     def test_another_clients_request_uri_is_refused(self, web: BrowserClient, resident: object) -> None:
         web.force_login(resident)
         mine = Authorization(new_client())
