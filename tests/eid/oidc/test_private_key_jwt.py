@@ -8,6 +8,7 @@ import hashlib
 import hmac
 import json
 import time
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import jwt
 import pytest
@@ -30,6 +31,7 @@ from tests.eid.oidc.flow import TOKEN, Authorization, basic_auth, code_for, new_
 pytestmark = pytest.mark.django_db
 
 REVOKE = "/identity/o/api/revoke"
+PAR = "/identity/o/par"
 TOKEN_URL = settings.SITE_URL + TOKEN
 
 
@@ -449,3 +451,23 @@ def test_the_purge_runs_as_a_scheduled_task() -> None:
     assert list(SeenJwtId.objects.values_list("jti", flat=True)) == ["new"]
     schedule = settings.CELERY_BEAT_SCHEDULE["oidc-purge-seen-jwt-ids"]
     assert schedule["task"] == purge_seen_jwt_ids_task.name
+
+
+def push(web: BrowserClient, params: dict) -> object:
+    return web.post(PAR, urlencode(params), content_type="application/x-www-form-urlencoded")
+
+
+@pytest.mark.parametrize("aud", ["issuer", "par", "token"])
+def test_the_par_endpoint_accepts_an_assertion(web, partner, key, aud) -> None:
+    """RFC 9126 §2: the issuer, the token endpoint or the PAR endpoint URL as `aud`."""
+    audiences = {"issuer": settings.SITE_URL, "par": settings.SITE_URL + PAR, "token": TOKEN_URL}
+    authorization = Authorization(partner)
+    params = dict(parse_qsl(urlsplit(authorization.url()).query))
+    assertion = client_assertion(partner.client.id, key, aud=audiences[aud])
+    response = push(web, {**params, **assertion_params(assertion)})
+    assert response.status_code == 201, response.content
+    assert response.json()["request_uri"].startswith("urn:ietf:params:oauth:request_uri:")
+    # Replayed, or addressed to another endpoint: refused.
+    assert_invalid_client(push(web, {**params, **assertion_params(assertion)}))
+    elsewhere = client_assertion(partner.client.id, key, aud=settings.SITE_URL + REVOKE)
+    assert_invalid_client(push(web, {**params, **assertion_params(elsewhere)}))
