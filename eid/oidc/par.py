@@ -83,7 +83,7 @@ def client_requires_par(client: Client) -> bool:
 def _error(error: errors.OAuth2Error, request: HttpRequest) -> HttpResponse:
     if isinstance(error, errors.InvalidClientError):
         error.status_code = HTTPStatus.UNAUTHORIZED
-    elif error.status_code != HTTPStatus.TOO_MANY_REQUESTS:
+    elif error.status_code not in (HTTPStatus.TOO_MANY_REQUESTS, HTTPStatus.REQUEST_ENTITY_TOO_LARGE):
         error.status_code = HTTPStatus.BAD_REQUEST  # RFC 9126 §2.3: 400 for every request error
     response = dpop.json_error_response(error)
     if error.status_code == HTTPStatus.UNAUTHORIZED and "HTTP_AUTHORIZATION" in request.META:
@@ -130,6 +130,14 @@ def _validate(params: dict[str, str], orequest: Request) -> None:
 
 def push(request: HttpRequest) -> HttpResponse:
     """RFC 9126 §2: validate and store a pushed authorization request; 201 with its request_uri."""
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    if length > _MAX_BODY:
+        too_large = errors.InvalidRequestError(description="The request is too large.")
+        too_large.status_code = HTTPStatus.REQUEST_ENTITY_TOO_LARGE
+        return _error(too_large, request)
     uri, method, body, headers = extract_params(request)
     orequest = Request(uri, method, body, headers)
     try:

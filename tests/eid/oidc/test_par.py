@@ -139,6 +139,15 @@ class TestEndpoint:
         assert response.json()["error"] == error
         assert not PushedAuthorizationRequest.objects.exists()  # no grant, nothing stored
 
+    def test_an_oversized_push_is_413(self, web: BrowserClient) -> None:
+        new = new_client()
+        body = urlencode({"client_id": new.client.id, "state": "x" * 20000})
+        response = web.post(
+            PAR, body, content_type=FORM, HTTP_AUTHORIZATION=basic_auth(new.client.id, new.secret)
+        )
+        assert response.status_code == 413
+        assert response.json()["error"] == "invalid_request"
+
     def test_malformed_bodies_are_400_not_500(self, web: BrowserClient) -> None:
         new = new_client()
         auth = basic_auth(new.client.id, new.secret)
