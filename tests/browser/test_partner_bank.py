@@ -53,6 +53,12 @@ def wait_until_serving(url: str, process: subprocess.Popen, log: Path, timeout: 
     pytest.fail(f"The partner app did not answer within {timeout} s:\n{log.read_text()[-3000:]}")
 
 
+@pytest.fixture(autouse=True)
+def _tasks_in_process(eager_unless_worker: None) -> None:
+    """The back-channel logout task runs in the live server's thread, which sees the issuer set
+    below; a worker process started for the session would sign with its own SITE_URL."""
+
+
 @pytest.fixture
 def portal(live_server: object, settings: object) -> str:
     """The live portal, its issuer set to where it is served (as `make run` does with SITE_URL)."""
@@ -180,7 +186,7 @@ def test_partner_bank_signs_a_resident_in_with_fapi_and_logs_out(
     assert SeenJwtId.objects.exclude(purpose="client_assertion").exists()
 
     # Signing out at the portal ends the partner's session too (back-channel logout token, verified
-    # by the partner with python-jose); a real Celery worker may take a moment to deliver it.
+    # by the partner with python-jose).
     page.goto(portal + "/en/my/")
     page.get_by_role("button", name="Sign out").click()
     page.wait_for_load_state()
