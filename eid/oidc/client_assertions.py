@@ -97,10 +97,12 @@ def verify_client_assertion(*, client: Client, assertion: str, audiences: Iterab
     if claims["iss"] != client.id or claims["sub"] != client.id:
         raise InvalidClientAssertion("iss and sub must both be the client_id")
     now = time.time()
-    exp = claims["exp"]
+    exp, iat = claims["exp"], claims.get("iat")
+    # PyJWT accepts numeric strings for these; arithmetic below needs numbers.
+    if not _is_number(exp) or not (iat is None or _is_number(iat)):
+        raise InvalidClientAssertion("exp and iat must be numbers")
     if exp - now > MAX_LIFETIME_SECONDS + LEEWAY_SECONDS:
         raise InvalidClientAssertion("exp too far in the future")
-    iat = claims.get("iat")
     if iat is not None and exp - iat > MAX_LIFETIME_SECONDS + LEEWAY_SECONDS:
         raise InvalidClientAssertion("lifetime too long")
     jti = claims["jti"]
@@ -111,6 +113,10 @@ def verify_client_assertion(*, client: Client, assertion: str, audiences: Iterab
     if not jti_first_use(purpose="client_assertion", issuer=client.id, jti=jti, expires_at=expires_at):
         raise InvalidClientAssertion("jti replayed")
     return claims
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def _decode_with_client_keys(

@@ -195,6 +195,14 @@ def test_missing_exp_is_refused(code_request, partner, key) -> None:
     assert_invalid_client(code_request(**assertion_params(assertion)))
 
 
+@pytest.mark.parametrize("claims", [{"exp": "soon"}, {"iat": "now"}, {"exp": True}], ids=str)
+def test_non_numeric_times_are_refused_not_500(code_request, partner, key, claims) -> None:
+    later = str(int(time.time()) + 60)
+    for value in (claims, {name: later for name in claims}):  # a word, then a numeric string
+        assertion = client_assertion(partner.client.id, key, **value)
+        assert_invalid_client(code_request(**assertion_params(assertion)))
+
+
 def test_expired_assertion_is_refused(code_request, partner, key) -> None:
     past = int(time.time()) - 120
     assertion = client_assertion(partner.client.id, key, iat=past - 60, exp=past)
