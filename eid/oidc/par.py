@@ -85,6 +85,7 @@ def _error(error: errors.OAuth2Error, request: HttpRequest) -> HttpResponse:
         error.status_code = HTTPStatus.UNAUTHORIZED
     elif error.status_code not in (HTTPStatus.TOO_MANY_REQUESTS, HTTPStatus.REQUEST_ENTITY_TOO_LARGE):
         error.status_code = HTTPStatus.BAD_REQUEST  # RFC 9126 §2.3: 400 for every request error
+    error.state = None  # a token-endpoint style error (RFC 6749 §5.2): no `state`
     response = dpop.json_error_response(error)
     if error.status_code == HTTPStatus.UNAUTHORIZED and "HTTP_AUTHORIZATION" in request.META:
         response["WWW-Authenticate"] = 'Basic realm="eid"'

@@ -107,6 +107,7 @@ class TestEndpoint:
         response = push(web, Authorization(new_client()), request_uri=REQUEST_URI_PREFIX + "abc")
         assert response.status_code == 400
         assert response.json()["error"] == "invalid_request"
+        assert "state" not in response.json()
 
     def test_request_objects_are_not_supported(self, web: BrowserClient) -> None:
         response = push(web, Authorization(new_client()), request="eyJhbGciOiJub25lIn0.e30.")
