@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from io import StringIO
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -21,8 +22,8 @@ import requests
 from allauth.idp.oidc.models import Token
 from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from django.core.cache import cache
+from django.core.management import call_command
 
-from eid.oidc.clients import client_auth_method, client_create
 from eid.oidc.models import SeenJwtId
 from portal.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET, seed_demo_data
 
@@ -71,7 +72,8 @@ def portal(live_server: object, settings: object) -> str:
 @pytest.fixture
 def partner(portal: str, tmp_path: Path) -> Iterator[dict]:
     """The partner app on a free port: keys made by its own command, registered as a FAPI client
-    with its public JWK Set, then served by runserver."""
+    with `oidc_client create --fapi --jwks public.json` (as `make demo-partner` does), then served
+    by runserver."""
     base = f"http://127.0.0.1:{free_port()}"
     env = {
         **os.environ,
@@ -84,17 +86,22 @@ def partner(portal: str, tmp_path: Path) -> Iterator[dict]:
     public = tmp_path / "public.json"
     subprocess.run([*manage, "partner_keys", "--public", str(public)], env=env, check=True, cwd=PARTNER_DIR)
 
-    new = client_create(
-        name="Harbour Bank",
-        redirect_uris=[f"{base}/login/eid/callback/"],
-        post_logout_redirect_uris=[f"{base}/signed-out/"],
-        backchannel_logout_uri=f"{base}/logout/backchannel/",
-        scopes=["openid", "profile", "eid.assurance"],
-        fapi=True,
-        jwks=json.loads(public.read_text()),
+    out = StringIO()
+    call_command(
+        "oidc_client",
+        "create",
+        "--name=Harbour Bank",
+        "--fapi",
+        f"--jwks={public}",
+        "--scopes=openid profile eid.assurance",
+        f"--redirect-uri={base}/login/eid/callback/",
+        f"--post-logout-redirect-uri={base}/signed-out/",
+        f"--backchannel-logout-uri={base}/logout/backchannel/",
+        stdout=out,
     )
-    registered = {"client_id": new.client.id, "token_endpoint_auth_method": client_auth_method(new.client)}
-    assert new.secret is None
+    registered = json.loads(out.getvalue())
+    assert registered["fapi"] is True and "client_secret" not in registered
+    assert registered["id_token_signed_response_alg"] == "ES256"  # what python-jose can verify
     assert registered["token_endpoint_auth_method"] == "private_key_jwt"
 
     env["PARTNER_CLIENT_ID"] = registered["client_id"]
