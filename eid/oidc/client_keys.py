@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 import jwt
 import requests
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
@@ -86,11 +87,12 @@ def jwks_validate(jwks: Any) -> dict[str, Any]:
 
 
 def jwks_uri_validate(uri: str) -> str:
-    """https only (plain http only for a loopback address, for local development and tests)."""
+    """https only (plain http only for a loopback address outside production: development, tests)."""
     parts = urlsplit(uri)
     if parts.scheme == "https" and parts.hostname:
         return uri
-    if parts.scheme == "http" and parts.hostname in LOOPBACK_HOSTS:
+    production = getattr(settings, "PORTAL_ENVIRONMENT", "") == "production"
+    if parts.scheme == "http" and parts.hostname in LOOPBACK_HOSTS and not production:
         return uri
     raise ValidationError(_("The jwks_uri must use https."))
 
@@ -117,10 +119,15 @@ def remote_jwks(uri: str, *, refresh: bool = False) -> dict[str, Any]:
 
 def fetch_jwks(uri: str) -> dict[str, Any]:
     """GET the JWK Set: no redirects, a timeout, and at most JWKS_MAX_BYTES read."""
+    from eid.oidc.backchannel import target_refusal  # imported here: backchannel imports this module
+
     try:
         jwks_uri_validate(uri)
     except ValidationError:
         raise JwksFetchError("jwks_uri is not https") from None
+    # In production a partner's jwks_uri must not make the portal reach its own network.
+    if refusal := target_refusal(uri):
+        raise JwksFetchError(f"jwks_uri refused: {refusal}")
     try:
         with requests.get(
             uri,

@@ -479,3 +479,18 @@ def test_the_par_endpoint_accepts_an_assertion(web, partner, key, aud) -> None:
     assert_invalid_client(push(web, {**params, **assertion_params(assertion)}))
     elsewhere = client_assertion(partner.client.id, key, aud=settings.SITE_URL + REVOKE)
     assert_invalid_client(push(web, {**params, **assertion_params(elsewhere)}))
+
+
+def test_in_production_a_jwks_uri_must_be_public_https(settings) -> None:
+    from eid.oidc.client_keys import JwksFetchError, fetch_jwks, jwks_uri_validate
+
+    settings.PORTAL_ENVIRONMENT = "production"
+    with pytest.raises(ValidationError):
+        jwks_uri_validate("http://127.0.0.1:8000/jwks.json")
+    for internal in (
+        "https://127.0.0.1/jwks.json",
+        "https://10.0.0.5/jwks.json",
+        "https://169.254.169.254/x",
+    ):
+        with pytest.raises(JwksFetchError, match="refused"):
+            fetch_jwks(internal)
