@@ -9,8 +9,10 @@
 #        PORTAL_REF=HEAD (the commit whose portal is measured, exported with `git archive`, so other
 #        uncommitted work in the tree does not leak in; PORTAL_REF=worktree runs the working tree)
 #        BENCH_LOGS=DIR (keep the servers' logs and the JSON results there)
+#        BENCH_CACHE_URL=redis://127.0.0.1:6379/12 (the portal's shared cache: allauth keeps
+#        authorization codes in Django's cache, so the two workers must share it, as in production)
 #
-# Needs PostgreSQL on 127.0.0.1:5432 (user postgres), node and npm, openssl. Creates and drops the
+# Needs PostgreSQL on 127.0.0.1:5432 (user postgres), Redis on 127.0.0.1:6379, node and npm, openssl. Creates and drops the
 # databases eid_bench_oidc and eid_bench_oidc_dot; installs node-oidc-provider under
 # bench/oidc_compare/node/node_modules and django-oauth-toolkit into .venv-bench-dot (both reused).
 # Every server is bound to 127.0.0.1 on a free port and stopped on exit.
@@ -63,6 +65,7 @@ wait_for() { # URL: until it answers 200, at most 5 minutes (setup runs first)
 
 openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$WORK/key.pem" 2>/dev/null
 SIGNING_KEY_PEM=$(cat "$WORK/key.pem")
+EC_KEY_PEM=$(openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 2>/dev/null)
 CLIENT_ID=bench-rp
 CLIENT_SECRET=$(.venv/bin/python -c 'import secrets; print(secrets.token_urlsafe(48))')
 if [ "$PORTAL_REF" = worktree ]; then
@@ -72,6 +75,8 @@ else
   PORTAL_SRC=$WORK/portal
   PORTAL_COMMIT=$(git rev-parse --short "$PORTAL_REF")
   mkdir "$PORTAL_SRC" && git archive "$PORTAL_REF" | tar -x -C "$PORTAL_SRC"
+  # The built stylesheet and scripts are not in git (`make assets`): the tree's current build.
+  cp -r static/build "$PORTAL_SRC/static/"
 fi
 echo "hasher: $BENCH_HASHER; concurrency $CONCURRENCY; $SECONDS_EACH s per endpoint; portal at $PORTAL_COMMIT"
 
@@ -86,6 +91,8 @@ start_portal() {
     export ALLOWED_HOSTS=127.0.0.1,localhost SITE_URL=http://127.0.0.1:$PORTAL_PORT MFA_ENCRYPTION_KEY=bench-only-mfa-key
     export PKI_KEY_PASSPHRASE=bench-only-pki OIDC_PAIRWISE_KEY=bench-only-pairwise OIDC_CLIENT_SECRET_KEY=bench-only-secret
     export IDP_OIDC_PRIVATE_KEY=$SIGNING_KEY_PEM STATIC_ROOT=$WORK/static
+    export IDP_OIDC_EC_PRIVATE_KEY=$EC_KEY_PEM # FAPI clients' ES256 ID tokens (unused by the bench client)
+    export CACHE_URL=${BENCH_CACHE_URL:-redis://127.0.0.1:6379/12}
     psql -h 127.0.0.1 -U postgres -d postgres -qc "DROP DATABASE IF EXISTS $PORTAL_DB WITH (FORCE)" \
       -c "CREATE DATABASE $PORTAL_DB"
     "$ROOT"/.venv/bin/python manage.py migrate -v0

@@ -37,6 +37,13 @@ def _spent_code_key(client_id: str, code: str) -> str:
 
 
 class EidRequestValidator(OAuthLibRequestValidator):
+    def _lookup_client(self, request: Request, client_id: str | None) -> Client | None:
+        # With client_secret_basic the body has no client_id: allauth would still query for
+        # `id IS NULL` (one wasted query per token request).
+        if not client_id:
+            return None
+        return super()._lookup_client(request, client_id)
+
     def authenticate_client(self, request: Request, *args: Any, **kwargs: Any) -> bool:
         """client_secret_basic (credentials URL-decoded, RFC 6749 §2.3.1), client_secret_post, or
         private_key_jwt (client_assertions.py); each client only by the method it registered."""
