@@ -712,25 +712,224 @@ def broadcast_fan_out(*, broadcast_id: str, batch_size: int = BROADCAST_BATCH_SI
 
 
 def broadcast_deliver_batch(*, broadcast_id: str, user_ids: list[int]) -> dict[str, int]:
-    """Create (or find again) each recipient's notifications and deliver them, one at a time, so a
-    failing recipient is recorded and the rest still receive the notice. Running a batch twice (a
-    worker killed mid-batch) finds the rows it made and delivers only what was never claimed."""
+    """Create (or find again) the batch's notifications and deliver them, in a fixed number of
+    queries however many recipients: the rows in one bulk insert, the inbox messages in one
+    transaction (claim, messages and statuses commit together), preferences read once per batch.
+
+    Running a batch twice (a worker killed mid-batch) finds the rows it made and delivers only what
+    was never claimed. A recipient whose row cannot be built is counted failed and the rest go on;
+    if a bulk step itself fails, the batch falls back to one recipient at a time. Email and SMS
+    leave the database one row at a time, each claimed first, as for any notification.
+    """
     broadcast = Broadcast.objects.select_related("template_version__template").get(public_id=broadcast_id)
+    outcome = {"delivered": 0, "failed": 0, "skipped": 0}
+    try:
+        rows, unbuildable = _broadcast_rows(broadcast, user_ids)
+    except Exception:
+        logger.exception("Broadcast %s: the batch's rows could not be made in bulk; one by one", broadcast_id)
+        return _broadcast_deliver_one_by_one(broadcast, user_ids)
+    outcome["failed"] += unbuildable
+    now = timezone.now()
+    due = [
+        row
+        for row in rows
+        if row.status in CLAIMABLE and (row.scheduled_for is None or row.scheduled_for <= now)
+    ]
+    statuses = {row.pk: row.status for row in rows}
+    in_database = [row for row in due if row.channel == Channel.INBOX or row.is_test]
+    if in_database:
+        try:
+            statuses.update(_broadcast_deliver_in_database(broadcast, in_database))
+        except Exception:
+            logger.exception("Broadcast %s: the inbox batch failed; delivering one by one", broadcast_id)
+            for row in in_database:
+                statuses[row.pk] = _deliver_isolated(row)
+    for row in due:
+        if not (row.channel == Channel.INBOX or row.is_test):
+            statuses[row.pk] = _deliver_isolated(row)
+    for status in statuses.values():
+        _count(outcome, status)
+    return outcome
+
+
+def _count(outcome: dict[str, int], status: str) -> None:
+    if status == Status.DELIVERED:
+        outcome["delivered"] += 1
+    elif status in (Status.PERMANENT_FAILURE, Status.TEMPORARY_FAILURE):
+        outcome["failed"] += 1
+    else:  # opted out, held for quiet hours, or in flight elsewhere
+        outcome["skipped"] += 1
+
+
+def _deliver_isolated(row: Notification) -> str:
+    try:
+        return notification_deliver(notification_id=str(row.pk))
+    except Exception:
+        logger.exception("Broadcast delivery of %s failed", row.pk)
+        return Status.PERMANENT_FAILURE
+
+
+_ROW_FIELDS = ("pk", "recipient_id", "channel", "status", "scheduled_for", "is_test")
+
+
+def _broadcast_rows(broadcast: Broadcast, user_ids: list[int]) -> tuple[list[Notification], int]:
+    """The batch's rows: those a previous run made, and the missing ones made in one bulk insert.
+    Returns them and how many recipients' rows could not be built."""
+    version = broadcast.template_version
+    template = version.template
+    rows = Notification.objects.filter(broadcast=broadcast, recipient_id__in=user_ids).only(*_ROW_FIELDS)
+    existing = {(row.recipient_id, row.channel): row for row in rows}
+    if len(existing) == len(user_ids) * len(broadcast.channels):
+        return list(existing.values()), 0  # a rerun of a batch that was fully made
+    users = list(
+        User.objects.filter(pk__in=user_ids)
+        .order_by("pk")
+        .only("pk", "public_id", "email", "mobile_number", "preferred_language")
+    )
+    missing = [
+        (user, channel)
+        for user in users
+        for channel in broadcast.channels
+        if (user.pk, channel) not in existing
+    ]
+    missing_ids = {user.pk for user, _channel in missing}
+    opted_out = set()
+    quiet = {}
+    if not template.legally_required:
+        opted_out = set(
+            OptOut.objects.filter(
+                user_id__in=missing_ids, topic=template.topic, channel__in=broadcast.channels
+            ).values_list("user_id", "channel")
+        )
+        if any(channel != Channel.INBOX for channel in broadcast.channels):
+            quiet = {hours.user_id: hours for hours in QuietHours.objects.filter(user_id__in=missing_ids)}
+    now = timezone.now()
+    rendered: dict[tuple[str, str], tuple[str, str]] = {}
+    new, unbuildable = [], 0
+    for user, channel in missing:
+        try:
+            new.append(
+                _broadcast_row(
+                    broadcast,
+                    user,
+                    channel,
+                    opted_out=(user.pk, channel) in opted_out,
+                    quiet_hours=quiet.get(user.pk),
+                    rendered=rendered,
+                    now=now,
+                )
+            )
+        except Exception:
+            logger.exception("Broadcast %s to user %s by %s failed", broadcast.public_id, user.pk, channel)
+            unbuildable += 1
+    if not new:
+        return list(existing.values()), unbuildable
+    # A concurrent run of the same batch may have made some: theirs stay (the unique constraint),
+    # and the rows are read back rather than assumed.
+    Notification.objects.bulk_create(new, ignore_conflicts=True)
+    rows = list(
+        Notification.objects.filter(broadcast=broadcast, recipient_id__in=user_ids).only(*_ROW_FIELDS)
+    )
+    _schedule_held({row.pk for row in rows}, new)
+    return rows, unbuildable
+
+
+def _broadcast_row(
+    broadcast: Broadcast,
+    user: User,
+    channel: str,
+    *,
+    opted_out: bool,
+    quiet_hours: QuietHours | None,
+    rendered: dict[tuple[str, str], tuple[str, str]],
+    now: object,
+) -> Notification:
+    """One unsaved row, as _notification_create would make it; the text rendered once per language
+    and channel (a broadcast's personalisation is the same for everyone)."""
+    version = broadcast.template_version
+    template = version.template
+    language = user.preferred_language if user.preferred_language in LANGUAGE_CODES else "en"
+    if (language, channel) not in rendered:
+        rendered[language, channel] = _render(version, language, broadcast.personalisation, channel)
+    subject, body = rendered[language, channel]
+    address = {Channel.INBOX: "", Channel.EMAIL: user.email, Channel.SMS: user.mobile_number}[channel]
+    if channel == Channel.EMAIL:
+        body += _email_footer(language=language, topic=template.topic, user=user, address=address)
+    scheduled_for = None
+    if channel != Channel.INBOX and not template.legally_required and not opted_out:
+        scheduled_for = quiet_hours_end(quiet_hours=quiet_hours, at=now)
+    return Notification(
+        department_id=template.department_id,
+        template_version=version,
+        recipient=user,
+        to=address,
+        channel=channel,
+        language=language,
+        status=Status.OPTED_OUT if opted_out else Status.CREATED,
+        completed_at=now if opted_out else None,
+        subject=subject,
+        body=body,
+        is_test=broadcast.is_test,
+        broadcast=broadcast,
+        scheduled_for=scheduled_for,
+    )
+
+
+def _schedule_held(stored: set, made: list[Notification]) -> None:
+    """Rows held for quiet hours get their ETA task (the sweeper is the safety net)."""
+    from services.notifications.tasks import notification_deliver_task
+
+    for row in made:
+        if row.scheduled_for is not None and row.pk in stored:
+            notification_deliver_task.apply_async(args=[str(row.pk)], eta=row.scheduled_for)
+
+
+def _broadcast_deliver_in_database(broadcast: Broadcast, rows: list[Notification]) -> dict:
+    """Inbox (and test-key) rows of a batch delivered in one transaction: the claim, the messages
+    and the statuses commit together, so a worker killed midway leaves all of them claimable."""
+    now = timezone.now()
+    notification_type = broadcast.template_version.template.notification_type
+    with transaction.atomic():
+        claimed = list(
+            Notification.objects.select_for_update(of=("self",))
+            .filter(pk__in=[row.pk for row in rows], status__in=CLAIMABLE)
+            .only("pk", "recipient_id", "department_id", "channel", "subject", "body", "is_test", "attempts")
+        )
+        inbox = [row for row in claimed if row.channel == Channel.INBOX and not row.is_test]
+        # One recipient's message that cannot be made fails the whole transaction: the caller
+        # then delivers one by one, so only that recipient fails.
+        messages = Message.objects.bulk_create(
+            [delivery.inbox_message(row, notification_type=notification_type) for row in inbox]
+        )
+        for row, message in zip(inbox, messages, strict=True):
+            row.message = message
+        for row in claimed:
+            row.status, row.failure_reason = Status.DELIVERED, ""
+            row.attempts += 1
+            row.sent_at = row.completed_at = now
+        Notification.objects.bulk_update(
+            claimed, ["status", "failure_reason", "attempts", "sent_at", "completed_at", "message"]
+        )
+    statuses = {row.pk: Status.DELIVERED for row in claimed}
+    unclaimed = [row.pk for row in rows if row.pk not in statuses]
+    if unclaimed:  # another worker has them: report what they are now
+        statuses.update(Notification.objects.filter(pk__in=unclaimed).values_list("pk", "status"))
+    return statuses
+
+
+def _broadcast_deliver_one_by_one(broadcast: Broadcast, user_ids: list[int]) -> dict[str, int]:
+    """The fallback: each recipient and channel on its own, so one failure never stops the rest."""
     outcome = {"delivered": 0, "failed": 0, "skipped": 0}
     for user in User.objects.filter(pk__in=user_ids).order_by("pk"):
         for channel in broadcast.channels:
             try:
                 status = _broadcast_deliver_one(broadcast, user, channel)
             except Exception:
-                logger.exception("Broadcast %s to user %s by %s failed", broadcast_id, user.pk, channel)
+                logger.exception(
+                    "Broadcast %s to user %s by %s failed", broadcast.public_id, user.pk, channel
+                )
                 status = Status.PERMANENT_FAILURE
-            outcome[
-                "delivered"
-                if status == Status.DELIVERED
-                else "failed"
-                if status in (Status.PERMANENT_FAILURE, Status.TEMPORARY_FAILURE)
-                else "skipped"
-            ] += 1
+            _count(outcome, status)
     return outcome
 
 

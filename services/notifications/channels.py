@@ -38,17 +38,23 @@ def sms_status_callback_url() -> str:
     return settings.SITE_URL + reverse("notifications_api:sms_status")
 
 
+def inbox_message(notification: Notification, *, notification_type: str | None = None) -> Message:
+    """The inbox message of a notification, unsaved (a broadcast batch saves many at once)."""
+    if notification.recipient_id is None:
+        raise PermanentDeliveryError("no eID account for the inbox")
+    return Message(
+        recipient_id=notification.recipient_id,
+        department_id=notification.department_id,
+        subject=notification.subject[:200],
+        body=notification.body,
+        notification_type=notification_type or notification.template_version.template.notification_type,
+    )
+
+
 def deliver(notification: Notification, *, unsubscribe_url: str = "") -> Delivered:
     if notification.channel == Channel.INBOX:
-        if notification.recipient is None:
-            raise PermanentDeliveryError("no eID account for the inbox")
-        message = Message.objects.create(
-            recipient=notification.recipient,
-            department=notification.department,
-            subject=notification.subject[:200],
-            body=notification.body,
-            notification_type=notification.template_version.template.notification_type,
-        )
+        message = inbox_message(notification)
+        message.save()
         return Delivered(message=message)
     if not notification.to:
         raise PermanentDeliveryError(f"no {notification.channel} address")
