@@ -23,6 +23,7 @@ from allauth.idp.oidc.models import Token
 from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from django.core.cache import cache
 from django.core.management import call_command
+from jose import jwt
 
 from eid.oidc.models import SeenJwtId
 from portal.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET, seed_demo_data
@@ -191,6 +192,26 @@ def test_partner_bank_signs_a_resident_in_with_fapi_and_logs_out(
     assert all((token.data or {}).get("cnf", {}).get("jkt") for token in tokens), [t.data for t in tokens]
     assert SeenJwtId.objects.filter(purpose="client_assertion", issuer=partner["client_id"]).count() >= 2
     assert SeenJwtId.objects.exclude(purpose="client_assertion").exists()
+
+    # A logout token the portal did not sign is refused, and the partner's session stays.
+    forged = jwt.encode(
+        {
+            "iss": portal,
+            "aud": partner["client_id"],
+            "sub": "x",
+            "iat": int(time.time()),
+            "jti": "1",
+            "events": {"http://schemas.openid.net/event/backchannel-logout": {}},
+        },
+        "not-the-portals-key",
+        algorithm="HS256",
+    )
+    for token in ("garbage", forged):
+        answer = requests.post(
+            partner["url"] + "/logout/backchannel/", data={"logout_token": token}, timeout=10
+        )
+        assert answer.status_code == 400
+    assert signed_in_at_partner(page, partner)
 
     # Signing out at the portal ends the partner's session too (back-channel logout token, verified
     # by the partner with python-jose).

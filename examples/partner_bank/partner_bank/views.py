@@ -40,6 +40,8 @@ logger = logging.getLogger(__name__)
 # signs with for FAPI clients (python-jose has no PS256).
 ID_TOKEN_ALGORITHMS = ["ES256"]
 BACKCHANNEL_LOGOUT_EVENT = "http://schemas.openid.net/event/backchannel-logout"
+# The portal's assurance levels, weakest first (its discovery lists them as acr_values_supported).
+ACR_ORDER = ["urn:eid:hk:loa:low", "urn:eid:hk:loa:substantial", "urn:eid:hk:loa:high"]
 HTTP_TIMEOUT = 10
 
 
@@ -133,7 +135,11 @@ def portal_key_for(token: str) -> dict[str, Any]:
     if header.get("alg") not in ID_TOKEN_ALGORITHMS:
         raise LoginFailed(f"The eID token is signed with {header.get('alg')!r}, not {ID_TOKEN_ALGORITHMS}.")
     kty = {"ES": "EC", "RS": "RSA", "PS": "RSA"}[header["alg"][:2]]
+    # An unknown kid refetches the keys at most once a minute: tokens posted to the back-channel
+    # endpoint come from anyone, and must not make the bank hammer the portal.
     for refresh in (False, True):
+        if refresh and not cache.add("eid:jwks-refetched", 1, 60):
+            break
         for key in portal_keys(refresh=refresh).get("keys", []):
             if key.get("kid") == header.get("kid") and key.get("kty") == kty:
                 return key
@@ -159,7 +165,18 @@ def verify_id_token(id_token: str, *, nonce: str, access_token: str) -> dict[str
         raise LoginFailed("The eID ID token is not for this sign-in (nonce).")
     if isinstance(claims["aud"], list) and claims.get("azp") != settings.PARTNER_CLIENT_ID:
         raise LoginFailed("The eID ID token was issued to another party (azp).")
+    if not acr_sufficient(claims.get("acr"), settings.PARTNER_ACR_VALUES):
+        raise LoginFailed("This sign-in did not reach the assurance level Harbour Bank needs.")
     return claims
+
+
+def acr_sufficient(acr: Any, requested: str) -> bool:
+    """The level reached is at least the weakest one asked for: the portal should never answer with
+    less, and the bank checks rather than trusts that (OIDC Core §3.1.2.1 makes acr_values a wish)."""
+    wanted = [ACR_ORDER.index(value) for value in requested.split() if value in ACR_ORDER]
+    if not wanted:
+        return True
+    return acr in ACR_ORDER and ACR_ORDER.index(acr) >= min(wanted)
 
 
 # Views -----------------------------------------------------------------------------------------
@@ -254,7 +271,11 @@ def account(request: HttpRequest) -> HttpResponse:
         {
             "claims": claims,
             "name_zh": claims.get("name#zh-Hant", ""),
-            "auth_time": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(claims.get("auth_time", 0))),
+            "auth_time": (
+                time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(claims["auth_time"]))
+                if isinstance(claims.get("auth_time"), int)
+                else ""
+            ),
         },
     )
 
