@@ -114,6 +114,54 @@ def organisation_register(
     return organisation
 
 
+def member_add(
+    *, organisation: PartnerOrganisation, by: User, email: str, request: HttpRequest | None = None
+) -> PartnerMembership:
+    """Adds a colleague who already has an eID account (found by a verified email address)."""
+    from allauth.account.models import EmailAddress
+
+    address = EmailAddress.objects.filter(email__iexact=email.strip(), verified=True).select_related("user")
+    user = next((found.user for found in address if found.user.is_active), None)
+    if user is None:
+        raise ApplicationError(
+            _("No eID account has that verified email address. Ask your colleague to sign up first."),
+            code="no_account",
+        )
+    with transaction.atomic():
+        membership, created = PartnerMembership.objects.get_or_create(organisation=organisation, user=user)
+        if not created:
+            raise ApplicationError(_("That person is already a member."), code="already_member")
+        audit_log(
+            event_type="oidc.partner_member_added",
+            actor=by,
+            subject=user,
+            request=request,
+            data={"organisation": str(organisation.public_id)},
+        )
+    return membership
+
+
+def member_remove(
+    *, organisation: PartnerOrganisation, by: User, membership_id: int, request: HttpRequest | None = None
+) -> None:
+    """Removes a member (oneself included); an organisation always keeps at least one."""
+    with transaction.atomic():
+        members = list(PartnerMembership.objects.select_for_update().filter(organisation=organisation))
+        membership = next((member for member in members if member.pk == membership_id), None)
+        if membership is None:
+            raise Http404
+        if len(members) == 1:
+            raise ApplicationError(_("An organisation needs at least one member."), code="last_member")
+        membership.delete()
+        audit_log(
+            event_type="oidc.partner_member_removed",
+            actor=by,
+            subject=membership.user,
+            request=request,
+            data={"organisation": str(organisation.public_id)},
+        )
+
+
 def organisations_of(*, user: User) -> QuerySet[PartnerOrganisation]:
     return PartnerOrganisation.objects.filter(members__user=user).prefetch_related("applications")
 

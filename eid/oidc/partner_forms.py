@@ -46,6 +46,13 @@ class OrganisationForm(forms.Form):
         return data
 
 
+class MemberForm(forms.Form):
+    email = forms.EmailField(
+        label=_("Colleague's email address"),
+        help_text=_("The verified email address of their eID account."),
+    )
+
+
 def _lines(value: str) -> list[str]:
     return [line.strip() for line in value.splitlines() if line.strip()]
 

@@ -8,6 +8,11 @@ urlpatterns = [
     path("organisations/new/", partner_views.organisation_new, name="organisation_new"),
     path("organisations/<uuid:public_id>/", partner_views.organisation_detail, name="organisation"),
     path(
+        "organisations/<uuid:public_id>/members/<int:membership_id>/remove/",
+        partner_views.member_remove,
+        name="member_remove",
+    ),
+    path(
         "organisations/<uuid:public_id>/applications/new/",
         partner_views.application_new,
         name="application_new",

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from eid.oidc import onboarding
 from eid.oidc.models import PartnerApplication
-from eid.oidc.partner_forms import ApplicationForm, ApproveForm, OrganisationForm, RejectForm
+from eid.oidc.partner_forms import ApplicationForm, ApproveForm, MemberForm, OrganisationForm, RejectForm
 from eid.public import SCOPE_DESCRIPTIONS, ApplicationError
 
 # The sandbox secret travels from the registration POST to the next page once, in the session.
@@ -52,8 +52,45 @@ def organisation_new(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def organisation_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    """The organisation's applications and members; a POST adds a member."""
     organisation = onboarding.access_organisation_by_member(user=request.user, public_id=public_id)
-    return render(request, "idp/partners/organisation.html", {"organisation": organisation})
+    form = MemberForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                onboarding.member_add(
+                    organisation=organisation,
+                    by=request.user,
+                    email=form.cleaned_data["email"],
+                    request=request,
+                )
+            except ApplicationError as error:
+                form.add_error("email", error.message)
+            else:
+                messages.success(request, _("The member was added."))
+                return redirect("eid_partners:organisation", organisation.public_id)
+        status = 400
+    members = organisation.members.select_related("user").order_by("created_at")
+    context = {"organisation": organisation, "members": members, "member_form": form}
+    return render(request, "idp/partners/organisation.html", context, status=status)
+
+
+@login_required
+@require_POST
+def member_remove(request: HttpRequest, public_id: UUID, membership_id: int) -> HttpResponse:
+    organisation = onboarding.access_organisation_by_member(user=request.user, public_id=public_id)
+    try:
+        onboarding.member_remove(
+            organisation=organisation, by=request.user, membership_id=membership_id, request=request
+        )
+    except ApplicationError as error:
+        messages.error(request, error.message)
+        return redirect("eid_partners:organisation", organisation.public_id)
+    messages.success(request, _("The member was removed."))
+    if not organisation.members.filter(user=request.user).exists():
+        return redirect("eid_partners:home")
+    return redirect("eid_partners:organisation", organisation.public_id)
 
 
 @login_required

@@ -399,3 +399,28 @@ def test_the_consent_screen_names_the_organisation_and_its_purpose(
     assert "Harbour Bank" in html and "To open your bank account online." in html
     chinese = browser.get(Authorization(sandbox).url(), HTTP_ACCEPT_LANGUAGE="zh-hant")
     assert "在網上開設銀行帳戶。" in chinese.content.decode()
+
+
+def test_members_add_colleagues_who_then_see_the_applications(partner: object, user_factory: type) -> None:
+    web = signed_in(partner)
+    organisation = register_organisation(web)
+    application, _sandbox = register_application(web, organisation)
+    colleague = user_factory(email="ops@bank.example")
+    page = f"{PARTNERS}organisations/{organisation.public_id}/"
+
+    unknown = web.post(page, {"email": "nobody@bank.example"})
+    assert unknown.status_code == 400 and unknown.context["member_form"].errors["email"]
+    assert web.post(page, {"email": "OPS@bank.example"}).status_code == 302
+    assert web.post(page, {"email": "ops@bank.example"}).status_code == 400  # already a member
+    assert signed_in(colleague).get(f"{PARTNERS}applications/{application.public_id}/").status_code == 200
+    assert AuditEvent.objects.filter(event_type="oidc.partner_member_added", subject_id=colleague.pk).exists()
+
+    # A stranger cannot remove anyone; a member can, but never the last one.
+    membership = organisation.members.get(user=colleague)
+    stranger = signed_in(user_factory())
+    assert stranger.post(f"{page}members/{membership.pk}/remove/").status_code == 404
+    assert web.post(f"{page}members/{membership.pk}/remove/").status_code == 302
+    assert signed_in(colleague).get(f"{PARTNERS}applications/{application.public_id}/").status_code == 404
+    last = organisation.members.get(user=partner)
+    web.post(f"{page}members/{last.pk}/remove/")
+    assert organisation.members.filter(user=partner).exists()
