@@ -7,7 +7,10 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+# asn1crypto.tsp registers signing_certificate_v2 among CMSAttributeType's names: imported before any
+# CMS is built, or the type's reverse map is frozen without it and a later PAdES seal fails.
 from asn1crypto import cms as asn1_cms
+from asn1crypto import tsp as _asn1_tsp  # noqa: F401
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
