@@ -61,10 +61,14 @@ def _add_dpop_token(token: str, uri: str, headers: dict, body: Any, placement: s
 
 
 class DPoPSession(OAuth2Session):
-    def __init__(self, *args: Any, dpop_key: ECKey, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, dpop_key: ECKey, dpop_nonces: dict[str, str] | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.dpop_key = dpop_key
-        self.dpop_nonces: dict[str, str] = {}  # the last nonce each server (origin) gave
+        # The last nonce each server (origin) gave; pass a shared dict to reuse it across sessions
+        # and save the round trip that asks for a fresh one.
+        self.dpop_nonces = {} if dpop_nonces is None else dpop_nonces
         # Authlib signs with the method named by the token's `token_type`: teach it "DPoP".
         self.token_auth.SIGN_METHODS = {**TokenAuth.SIGN_METHODS, "dpop": _add_dpop_token}
 

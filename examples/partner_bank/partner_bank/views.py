@@ -43,6 +43,8 @@ BACKCHANNEL_LOGOUT_EVENT = "http://schemas.openid.net/event/backchannel-logout"
 # The portal's assurance levels, weakest first (its discovery lists them as acr_values_supported).
 ACR_ORDER = ["urn:eid:hk:loa:low", "urn:eid:hk:loa:substantial", "urn:eid:hk:loa:high"]
 HTTP_TIMEOUT = 10
+# The portal's latest DPoP nonce, shared by this process's requests (a stale one costs one retry).
+DPOP_NONCES: dict[str, str] = {}
 
 
 class LoginFailed(Exception):
@@ -114,6 +116,7 @@ def eid_client(metadata: dict[str, Any]) -> DPoPSession:
         scope=settings.PARTNER_SCOPES,
         code_challenge_method="S256",
         dpop_key=dpop_key,
+        dpop_nonces=DPOP_NONCES,
         default_timeout=HTTP_TIMEOUT,
     )
 
