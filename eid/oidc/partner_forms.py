@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
-from eid.oidc.onboarding import Registration, registration_validate
+from eid.oidc.registration import Registration, registration_validate
 from eid.public import SCOPE_DESCRIPTIONS, SCOPES, Department, User
 
 

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from eid.oidc import onboarding
 from eid.oidc.models import PartnerApplication
 from eid.oidc.partner_forms import ApplicationForm, ApproveForm, MemberForm, OrganisationForm, RejectForm
+from eid.oidc.registration import Registration
 from eid.public import SCOPE_DESCRIPTIONS, ApplicationError
 
 # The sandbox secret travels from the registration POST to the next page once, in the session.
@@ -144,7 +145,7 @@ def application_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
 
 
 def _application_context(application: PartnerApplication, **extra: object) -> dict:
-    registration = onboarding.Registration.from_dict(application.registration)
+    registration = Registration.from_dict(application.registration)
     return {
         "application": application,
         "registration": registration,
