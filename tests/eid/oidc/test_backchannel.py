@@ -319,3 +319,27 @@ def test_a_fapi_clients_logout_token_is_signed_like_its_id_tokens(web: BrowserCl
         )
     assert claims["sub"] == "pairwise-sub" and "nonce" not in claims
     assert claims["events"] == {BACKCHANNEL_LOGOUT_EVENT: {}}
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_posts_the_logout_token_and_retries_a_503(
+    celery_worker_process: str, web: BrowserClient, resident: object
+) -> None:
+    """On PostgreSQL with a broker a worker process posts (after a backoff); eagerly otherwise."""
+    import time
+
+    with Receiver(statuses=(503, 200)) as receiver:
+        web.force_login(resident)
+        bank, _ = signed_in_client(web, backchannel_logout_uri=receiver.url)
+        assert web.post("/en/accounts/logout/").status_code == 302  # committed: the task is queued
+        deadline = time.monotonic() + 90
+        while len(receiver.posts) < 2 and time.monotonic() < deadline:
+            time.sleep(0.2)
+    tokens = receiver.logout_tokens()
+    assert len(tokens) == 2
+    verified_logout_token(web, tokens[-1], bank.new.client.id)
+    deadline = time.monotonic() + 30
+    while not AuditEvent.objects.filter(event_type="oidc.backchannel_logout_sent").exists():
+        assert time.monotonic() < deadline, "the worker did not record the delivery"
+        time.sleep(0.2)
