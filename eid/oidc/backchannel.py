@@ -131,7 +131,14 @@ def client_sessions_end(
 
 
 def backchannel_logout_deliver(
-    *, client_id: str, sub: str, user_id: int | None, reason: str, attempt: int, final_attempt: bool
+    *,
+    client_id: str,
+    sub: str,
+    user_id: int | None,
+    reason: str,
+    attempt: int,
+    final_attempt: bool,
+    give_up_on_timeout: bool = False,
 ) -> str:
     """Posts one logout token. "sent", "rejected" (the client refused it: permanent), "failed" (no
     answer on the last attempt), "refused" (the URI points inside the provider's network) or
@@ -158,6 +165,8 @@ def backchannel_logout_deliver(
         )
     except requests.RequestException as error:
         status, detail["error"] = None, type(error).__name__
+        # In process (no worker) a retry would hold up the resident's sign-out for another timeout.
+        final_attempt = final_attempt or (give_up_on_timeout and isinstance(error, requests.Timeout))
     else:
         status = response.status_code
         detail["status"] = status

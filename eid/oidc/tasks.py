@@ -31,6 +31,7 @@ def backchannel_logout_task(self: Any, client_id: str, sub: str, user_id: int | 
             reason=reason,
             attempt=retries,
             final_attempt=retries >= self.max_retries,
+            give_up_on_timeout=bool(self.request.is_eager),
         )
     except BackchannelTemporaryError:
         if self.request.is_eager:

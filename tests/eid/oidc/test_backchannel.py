@@ -343,3 +343,31 @@ def test_a_real_worker_posts_the_logout_token_and_retries_a_503(
     while not AuditEvent.objects.filter(event_type="oidc.backchannel_logout_sent").exists():
         assert time.monotonic() < deadline, "the worker did not record the delivery"
         time.sleep(0.2)
+
+
+def test_in_process_a_client_that_does_not_answer_is_given_up_after_one_timeout(
+    web: BrowserClient,
+    resident: object,
+    django_capture_on_commit_callbacks: object,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Without a worker the post runs in the resident's sign-out: one timeout, not seven."""
+    import time
+
+    from eid.oidc import backchannel
+
+    monkeypatch.setattr(backchannel, "POST_TIMEOUT_SECONDS", 0.5)
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(1)  # accepts the connection, never answers
+    try:
+        web.force_login(resident)
+        signed_in_client(web, backchannel_logout_uri=f"http://127.0.0.1:{silent.getsockname()[1]}/bcl")
+        started = time.monotonic()
+        with django_capture_on_commit_callbacks(execute=True):
+            assert web.post("/en/accounts/logout/").status_code == 302
+        assert time.monotonic() - started < 3
+    finally:
+        silent.close()
+    failed = AuditEvent.objects.get(event_type="oidc.backchannel_logout_failed")
+    assert failed.data["error"] == "ReadTimeout" and failed.data["attempt"] == 1
