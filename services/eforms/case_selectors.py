@@ -6,14 +6,17 @@ Officers reach a submission only through `access_case_for_officer`, which answer
 
 import csv
 import json
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from django.core.paginator import Paginator
 from django.db.models import Count, Max, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
+from django.utils.functional import cached_property
 
 from eid.public import OfficerMembership, User, officer_department_ids
 from services.eforms.casework import CASE_STATUSES
@@ -40,6 +43,30 @@ class InboxFilter:
     assigned: str = ""  # "", "me" or "none"
 
 
+# PPM-2026-000123: the shape of a reference number (services.eforms.actions._next_reference).
+REFERENCE_SHAPE = re.compile(r"^[A-Za-z]{1,5}-\d{4}-\d{1,10}$")
+# The inbox counts at most this many matches: an exact count of a big department's cases reads every
+# row (bench/eforms_inbox.py); past it the officer narrows with filters.
+INBOX_COUNT_CAP = 2_000
+
+
+class CappedPaginator(Paginator):
+    """A paginator whose count stops at INBOX_COUNT_CAP (one index range scan of at most that many
+    rows instead of all of them); `capped` says the true number is larger."""
+
+    @cached_property
+    def count(self) -> int:
+        return self.object_list.values("pk")[: INBOX_COUNT_CAP + 1].count()
+
+    @property
+    def capped(self) -> bool:
+        return self.count > INBOX_COUNT_CAP
+
+    @cached_property
+    def num_pages(self) -> int:
+        return max(1, -(-min(self.count, INBOX_COUNT_CAP) // self.per_page))
+
+
 def _day_start(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
@@ -64,11 +91,12 @@ def inbox_queryset(
     elif filters.assigned == "none":
         cases = cases.filter(assigned_to__isnull=True)
     q = filters.q.strip()
-    if q:
+    if REFERENCE_SHAPE.match(q):
+        # References are stored upper case: an exact match uses the unique index.
+        cases = cases.filter(reference=q.upper())
+    elif q:
         cases = cases.filter(
-            Q(reference__iexact=q)
-            | Q(resident__legal_name_en__icontains=q)
-            | Q(resident__legal_name_zh__icontains=q)
+            Q(resident__legal_name_en__icontains=q) | Q(resident__legal_name_zh__icontains=q)
         )
     return (
         cases.select_related("form", "resident", "assigned_to")

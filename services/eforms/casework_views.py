@@ -9,7 +9,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language
@@ -60,7 +59,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
     else:
         filters = filter_form.to_filter() if filter_form.is_bound else selectors.InboxFilter()
         cases = selectors.inbox_queryset(officer=request.user, filters=filters, department_ids=department_ids)
-    page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = selectors.CappedPaginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = [{"case": case, "title": titles.get(case.form_id, case.form.slug)} for case in page]
     return render(
         request,

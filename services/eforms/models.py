@@ -202,6 +202,8 @@ class Submission(models.Model):
         verbose_name_plural = _("submissions")
         indexes = [
             models.Index(fields=["department", "status", "-submitted_at"], name="eforms_sub_dept_status"),
+            # The department inbox's default order (bench/eforms_inbox.py): newest first, no status filter.
+            models.Index(fields=["department", "-submitted_at", "-id"], name="eforms_sub_dept_newest"),
             models.Index(fields=["resident", "-created_at"], name="eforms_sub_resident"),
         ]
 

@@ -6,38 +6,73 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('eforms', '0001_initial'),
-        ('eid', '0002_verification_request'),
+        ("eforms", "0001_initial"),
+        ("eid", "0002_verification_request"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='submission',
-            name='assigned_to',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="submission",
+            name="assigned_to",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AlterField(
-            model_name='submissionevent',
-            name='kind',
-            field=models.CharField(choices=[('created', 'Submitted'), ('status_changed', 'Status changed'), ('message', 'Message'), ('note', 'Internal note'), ('payment', 'Payment'), ('attachment', 'Attachment added'), ('assigned', 'Assigned')], max_length=20),
+            model_name="submissionevent",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("created", "Submitted"),
+                    ("status_changed", "Status changed"),
+                    ("message", "Message"),
+                    ("note", "Internal note"),
+                    ("payment", "Payment"),
+                    ("attachment", "Attachment added"),
+                    ("assigned", "Assigned"),
+                ],
+                max_length=20,
+            ),
         ),
         migrations.CreateModel(
-            name='DepartmentWebhook',
+            name="DepartmentWebhook",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('url', models.URLField(max_length=500, verbose_name='webhook URL')),
-                ('secret', models.CharField(editable=False, max_length=500)),
-                ('active', models.BooleanField(default=True, verbose_name='active')),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('department', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='eid.department')),
-                ('updated_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("url", models.URLField(max_length=500, verbose_name="webhook URL")),
+                ("secret", models.CharField(editable=False, max_length=500)),
+                ("active", models.BooleanField(default=True, verbose_name="active")),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "department",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="eid.department"
+                    ),
+                ),
+                (
+                    "updated_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'department webhook',
-                'verbose_name_plural': 'department webhooks',
+                "verbose_name": "department webhook",
+                "verbose_name_plural": "department webhooks",
             },
         ),
     ]

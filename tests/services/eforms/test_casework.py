@@ -415,3 +415,18 @@ def test_webhook_settings_for_department_managers_only(transport, officer):
     response = client.post(edit, {"url": "https://10.0.0.5/hook", "secret": "s" * 20})
     assert response.status_code == 400
     assert "public https address" in response.content.decode()
+
+
+def test_a_big_inbox_counts_up_to_the_cap_and_says_so(parking, officer, monkeypatch):
+    from services.eforms import case_selectors
+
+    monkeypatch.setattr(case_selectors, "INBOX_COUNT_CAP", 3)
+    for _ in range(5):
+        make_submission(parking, UserFactory())
+    text = signed_in(officer).get(reverse("eforms_cases:inbox")).content.decode()
+    assert "More than 3 applications" in text
+
+
+def test_search_by_reference_is_case_insensitive(case, officer):
+    text = signed_in(officer).get(reverse("eforms_cases:inbox"), {"q": case.reference.lower()}).content.decode()
+    assert case.reference in text
