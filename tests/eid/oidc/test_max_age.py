@@ -165,3 +165,21 @@ def test_auth_time_is_always_in_the_id_token(web, resident) -> None:
     authorization = Authorization(new_client())
     claims = id_token_claims(web, authorization, consent(web, authorization.url()))
     assert isinstance(claims["auth_time"], int) and claims["auth_time"] <= time.time()
+
+
+def test_max_age_in_a_pushed_request_is_honoured_without_looping(web, resident) -> None:
+    """With PAR the parameters come from the pushed request; the re-authentication returns to the
+    same `request_uri` and then proceeds (max_age=0, so only the marker can satisfy it)."""
+    from tests.eid.oidc.test_par import by_reference, pushed_uri
+
+    signed_in_long_ago(web, resident, seconds=5)
+    authorization = Authorization(new_client())
+    url = by_reference(authorization, pushed_uri(web, authorization, max_age="0"))
+    before = int(time.time())
+    back = reauthenticate(web, web.get(url))
+    assert back == url
+    time.sleep(1.1)
+    page = web.get(back)
+    assert page.status_code == 200, page.content[:300]
+    claims = id_token_claims(web, authorization, consent(web, back))
+    assert claims["auth_time"] >= before
