@@ -26,6 +26,8 @@ JWKS_CACHE_SECONDS = 10 * 60
 # An unknown `kid` refetches the jwks_uri at most this often, so garbage kids cannot make the
 # portal hammer a partner's server.
 JWKS_REFETCH_COOLDOWN_SECONDS = 10
+# After a failed fetch, requests naming that jwks_uri fail fast for this long.
+JWKS_FAILURE_SECONDS = 30
 JWKS_FETCH_TIMEOUT = (3.05, 5)  # (connect, read) seconds
 PRIVATE_MEMBERS = frozenset({"d", "p", "q", "dp", "dq", "qi", "oth", "k"})
 MIN_RSA_BITS = 2048
@@ -112,7 +114,16 @@ def remote_jwks(uri: str, *, refresh: bool = False) -> dict[str, Any]:
         return cached
     if cached is not None and not cache.add(f"{key}:cooldown", 1, JWKS_REFETCH_COOLDOWN_SECONDS):
         return cached
-    jwks = fetch_jwks(uri)
+    if cached is None and cache.get(f"{key}:failed"):
+        # A partner's server that is down must not cost every token request a timeout.
+        raise JwksFetchError("jwks_uri failed recently")
+    try:
+        jwks = fetch_jwks(uri)
+    except JwksFetchError:
+        if cached is not None:
+            return cached  # a failed refresh keeps the keys already known
+        cache.set(f"{key}:failed", 1, JWKS_FAILURE_SECONDS)
+        raise
     cache.set(key, jwks, JWKS_CACHE_SECONDS)
     return jwks
 

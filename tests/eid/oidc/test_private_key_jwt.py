@@ -369,6 +369,11 @@ def test_an_unreachable_jwks_uri_is_invalid_client(web, resident) -> None:
     code = code_for(web, authorization)
     assertion = client_assertion(partner.client.id, ec_key())
     assert_invalid_client(exchange(web, authorization, code, **assertion_params(assertion)))
+    # For a while, further requests fail fast instead of waiting on the partner's server again.
+    from eid.oidc.client_keys import JwksFetchError, remote_jwks
+
+    with pytest.raises(JwksFetchError, match="recently"):
+        remote_jwks(url)
 
 
 def test_an_oversized_jwks_document_is_refused() -> None:
@@ -494,3 +499,14 @@ def test_in_production_a_jwks_uri_must_be_public_https(settings) -> None:
     ):
         with pytest.raises(JwksFetchError, match="refused"):
             fetch_jwks(internal)
+
+
+def test_a_failed_refresh_keeps_the_keys_already_known() -> None:
+    from eid.oidc.client_keys import remote_jwks
+
+    key = ec_key("kept")
+    with JwksServer(jwks_of(key)) as server:
+        url = server.url
+        assert remote_jwks(url)["keys"][0]["kid"] == "kept"
+    # The server is gone; a refresh (an unknown kid) falls back to the cached set.
+    assert remote_jwks(url, refresh=True)["keys"][0]["kid"] == "kept"
