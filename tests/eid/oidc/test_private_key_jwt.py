@@ -510,3 +510,34 @@ def test_a_failed_refresh_keeps_the_keys_already_known() -> None:
         assert remote_jwks(url)["keys"][0]["kid"] == "kept"
     # The server is gone; a refresh (an unknown kid) falls back to the cached set.
     assert remote_jwks(url, refresh=True)["keys"][0]["kid"] == "kept"
+
+
+def test_the_refresh_grant_accepts_an_assertion_and_returns_an_id_token(web, resident, partner, key) -> None:
+    web.force_login(resident)
+    authorization = Authorization(partner)
+    code = code_for(web, authorization)
+    first = exchange(
+        web, authorization, code, **assertion_params(client_assertion(partner.client.id, key))
+    ).json()
+    refreshed = web.post(
+        TOKEN,
+        {
+            "grant_type": "refresh_token",
+            "refresh_token": first["refresh_token"],
+            **assertion_params(client_assertion(partner.client.id, key)),
+        },
+    )
+    assert refreshed.status_code == 200, refreshed.content
+    assert refreshed.json()["id_token"] and refreshed.json()["refresh_token"] != first["refresh_token"]
+    # Another client's valid assertion does not redeem this client's refresh token.
+    other_key = ec_key()
+    other = new_client(name="Other", auth_method="private_key_jwt", jwks=jwks_of(other_key))
+    stolen = web.post(
+        TOKEN,
+        {
+            "grant_type": "refresh_token",
+            "refresh_token": refreshed.json()["refresh_token"],
+            **assertion_params(client_assertion(other.client.id, other_key)),
+        },
+    )
+    assert stolen.status_code == 400 and stolen.json()["error"] == "invalid_grant"
