@@ -541,3 +541,10 @@ def test_the_refresh_grant_accepts_an_assertion_and_returns_an_id_token(web, res
         },
     )
     assert stolen.status_code == 400 and stolen.json()["error"] == "invalid_grant"
+
+
+def test_another_clients_assertion_cannot_redeem_the_code(code_request) -> None:
+    other_key = ec_key()
+    other = new_client(name="Other", auth_method="private_key_jwt", jwks=jwks_of(other_key))
+    response = code_request(**assertion_params(client_assertion(other.client.id, other_key)))
+    assert response.status_code == 400 and response.json()["error"] == "invalid_grant"
