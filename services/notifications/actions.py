@@ -10,7 +10,7 @@ from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -824,12 +824,17 @@ def _broadcast_rows(broadcast: Broadcast, user_ids: list[int]) -> tuple[list[Not
             unbuildable += 1
     if not new:
         return list(existing.values()), unbuildable
-    # A concurrent run of the same batch may have made some: theirs stay (the unique constraint),
-    # and the rows are read back rather than assumed.
-    Notification.objects.bulk_create(new, ignore_conflicts=True)
-    rows = list(
-        Notification.objects.filter(broadcast=broadcast, recipient_id__in=user_ids).only(*_ROW_FIELDS)
-    )
+    try:
+        with transaction.atomic():
+            Notification.objects.bulk_create(new)
+        rows = [*existing.values(), *new]
+    except IntegrityError:
+        # A concurrent run of the same batch made some: theirs stay (the unique constraint), the
+        # rest are inserted, and the rows are read back rather than assumed.
+        Notification.objects.bulk_create(new, ignore_conflicts=True)
+        rows = list(
+            Notification.objects.filter(broadcast=broadcast, recipient_id__in=user_ids).only(*_ROW_FIELDS)
+        )
     _schedule_held({row.pk for row in rows}, new)
     return rows, unbuildable
 
@@ -903,18 +908,36 @@ def _broadcast_deliver_in_database(broadcast: Broadcast, rows: list[Notification
         )
         for row, message in zip(inbox, messages, strict=True):
             row.message = message
-        for row in claimed:
-            row.status, row.failure_reason = Status.DELIVERED, ""
-            row.attempts += 1
-            row.sent_at = row.completed_at = now
-        Notification.objects.bulk_update(
-            claimed, ["status", "failure_reason", "attempts", "sent_at", "completed_at", "message"]
-        )
+        _mark_delivered(claimed, now)
     statuses = {row.pk: Status.DELIVERED for row in claimed}
     unclaimed = [row.pk for row in rows if row.pk not in statuses]
     if unclaimed:  # another worker has them: report what they are now
         statuses.update(Notification.objects.filter(pk__in=unclaimed).values_list("pk", "status"))
     return statuses
+
+
+def _mark_delivered(rows: list[Notification], now: object) -> None:
+    """Delivered, each with its inbox message: one UPDATE … FROM unnest() on PostgreSQL (Django's
+    bulk_update builds a CASE per row and field, ~8 ms of Python per row); elsewhere the common
+    fields in one UPDATE and the message links with bulk_update."""
+    if not rows:
+        return
+    if connection.vendor == "postgresql":
+        table = connection.ops.quote_name(Notification._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table} AS n SET status = %s, failure_reason = '', attempts = n.attempts + 1, "  # noqa: S608 - table name from the model
+                "sent_at = %s, completed_at = %s, message_id = v.message_id "
+                "FROM unnest(%s::uuid[], %s::bigint[]) AS v(id, message_id) WHERE n.id = v.id",
+                [Status.DELIVERED, now, now, [row.pk for row in rows], [row.message_id for row in rows]],
+            )
+        return
+    Notification.objects.filter(pk__in=[row.pk for row in rows]).update(
+        status=Status.DELIVERED, failure_reason="", attempts=F("attempts") + 1, sent_at=now, completed_at=now
+    )
+    linked = [row for row in rows if row.message_id is not None]
+    if linked:
+        Notification.objects.bulk_update(linked, ["message"])
 
 
 def _broadcast_deliver_one_by_one(broadcast: Broadcast, user_ids: list[int]) -> dict[str, int]:

@@ -50,3 +50,43 @@ def test_queries_per_batch_do_not_grow_with_recipients(make_template: object) ->
         actions.broadcast_deliver_batch(broadcast_id=str(broadcast.public_id), user_ids=batch)
     assert len(again) <= small
     assert Message.objects.filter(recipient_id__in=batch).count() == 39
+
+
+def test_a_concurrent_run_that_made_some_rows_first_is_neither_lost_nor_doubled(
+    make_template: object, monkeypatch: object
+) -> None:
+    """Between this run's look for existing rows and its insert, another run inserts one: the
+    unique constraint keeps theirs, the rest are inserted, and each resident gets one message."""
+    template = make_template(notification_type="road_works", topic="road-works", content=ROAD_WORKS)
+    users = [UserFactory() for _ in range(3)]
+    broadcast = Broadcast.objects.create(
+        department=template.department,
+        template_version=template.versions.get(),
+        district="sha-tin",
+        channels=["inbox"],
+        personalisation=VALUES,
+    )
+    real_filter = OptOut.objects.filter
+
+    def racing_filter(*args: object, **kwargs: object) -> object:
+        Notification.objects.get_or_create(
+            broadcast=broadcast,
+            recipient=users[1],
+            channel="inbox",
+            defaults={
+                "department": template.department,
+                "template_version": broadcast.template_version,
+                "language": "en",
+                "subject": "s",
+                "body": "b",
+            },
+        )
+        return real_filter(*args, **kwargs)
+
+    monkeypatch.setattr(OptOut.objects, "filter", racing_filter)
+    outcome = actions.broadcast_deliver_batch(
+        broadcast_id=str(broadcast.public_id), user_ids=[user.pk for user in users]
+    )
+    assert outcome == {"delivered": 3, "failed": 0, "skipped": 0}
+    assert Notification.objects.filter(broadcast=broadcast).count() == 3
+    assert sorted(Message.objects.values_list("recipient_id", flat=True)) == sorted(u.pk for u in users)
