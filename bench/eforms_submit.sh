@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Online forms: submissions per second (20 fields, one 100 KiB PDF) through gunicorn (2 workers) on
+# PostgreSQL. Usage: bash bench/eforms_submit.sh   (CLIENTS=8 SECONDS=60 PORT=18731; needs PostgreSQL on
+# 127.0.0.1:5432; creates the database eid_bench_eforms_submit and drops it at the end)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PORT=${PORT:-18731}
+CLIENTS=${CLIENTS:-8}
+SECONDS_TO_RUN=${SECONDS:-60}
+DB=eid_bench_eforms_submit
+WORK=$(mktemp -d)
+export DJANGO_SETTINGS_MODULE=bench.settings
+export SECRET_KEY=bench-only-secret-key-0123456789abcdef HKID_HASH_KEY=bench-only-hkid-key
+export DATABASE_URL=postgres://postgres@127.0.0.1:5432/$DB PORTAL_VAR_DIR=$WORK/var
+export ALLOWED_HOSTS=127.0.0.1,localhost,testserver SITE_URL=http://127.0.0.1:$PORT DB_CONN_MAX_AGE=60 MFA_ENCRYPTION_KEY=bench-only-mfa-key
+export PKI_KEY_PASSPHRASE=bench-only-pki OIDC_PAIRWISE_KEY=bench-only-pairwise OIDC_CLIENT_SECRET_KEY=bench-only-secret
+IDP_OIDC_PRIVATE_KEY=$(openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 2>/dev/null)
+IDP_OIDC_EC_PRIVATE_KEY=$(openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 2>/dev/null)
+export IDP_OIDC_PRIVATE_KEY IDP_OIDC_EC_PRIVATE_KEY
+psql -h 127.0.0.1 -U postgres -d postgres -qc "DROP DATABASE IF EXISTS $DB" -c "CREATE DATABASE $DB"
+pid=""
+cleanup() {
+  [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+  psql -h 127.0.0.1 -U postgres -d postgres -qc "DROP DATABASE IF EXISTS $DB"
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+.venv/bin/python manage.py migrate -v0
+.venv/bin/python manage.py collectstatic --noinput -v0
+.venv/bin/python -m bench.eforms_submit setup --clients "$CLIENTS" --out "$WORK/cookies.json"
+.venv/bin/gunicorn portal.wsgi --workers 2 --bind 127.0.0.1:$PORT --log-level warning &
+pid=$!
+for _ in $(seq 1 100); do curl -fs http://127.0.0.1:$PORT/healthz >/dev/null && break; sleep 0.2; done
+uptime
+.venv/bin/python -m bench.eforms_submit run --base http://127.0.0.1:$PORT --cookies "$WORK/cookies.json" --seconds "$SECONDS_TO_RUN"
+uptime
