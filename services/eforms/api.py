@@ -70,7 +70,7 @@ class EformsDepartmentAuthentication(BaseAuthentication):
         return self._client(request)
 
     def _api_key(self, request: Request) -> tuple[DepartmentCaller, object]:
-        from services.notifications.api import DepartmentApiKeyAuthentication
+        from services.notifications.public import DepartmentApiKeyAuthentication
 
         result = DepartmentApiKeyAuthentication().authenticate(request)
         if result is None:

@@ -29,8 +29,13 @@ from django.utils.translation import gettext as _
 
 from eid.public import ApplicationError, Department, User, audit_log
 from services.eforms.models import DepartmentWebhook, Submission
-from services.notifications.callbacks import CallbackError, callback_url_validate, signed_post
-from services.notifications.secrets import secret_decrypt, secret_encrypt
+from services.notifications.public import (
+    CallbackError,
+    callback_url_validate,
+    secret_decrypt,
+    secret_encrypt,
+    signed_post,
+)
 
 logger = logging.getLogger(__name__)
 
