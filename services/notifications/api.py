@@ -57,6 +57,11 @@ class DepartmentApiKeyAuthentication(BaseAuthentication):
         return (ApiKeyUser(api_key), api_key)
 
     def authenticate_header(self, request: Request) -> str:
+        # DRF takes the first class's challenge: a DPoP-bound access token's error is eid's to name.
+        if get_authorization_header(request).lower().startswith(b"dpop") or hasattr(
+            request._request, "eid_dpop_error"
+        ):
+            return ClientCredentialsAuthentication().authenticate_header(request)
         if get_authorization_header(request).lower().startswith(b"bearer"):
             return 'Bearer realm="notifications", error="invalid_token"'
         return 'Bearer realm="notifications"'

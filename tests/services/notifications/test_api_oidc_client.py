@@ -254,3 +254,44 @@ def test_the_command_registers_a_department_system(transport: object) -> None:
     assert data["client_secret"]
     client = Client.objects.get(pk=data["client_id"])
     assert client.data["department"] == "td" and client.get_redirect_uris() == []
+
+
+def test_a_dpop_bound_client_token_needs_its_proof(
+    register: Callable, permit_template: object, resident: object, settings: object
+) -> None:
+    """A system that binds its token to a key (RFC 9449) sends `Authorization: DPoP` with a proof;
+    the same token as a plain bearer token is refused (eid's token check, reused)."""
+    from tests.eid.oidc.test_dpop import DPoPKey
+
+    key = DPoPKey()
+    client, secret = register()
+    response = WebClient().post(
+        TOKEN_URL,
+        {"grant_type": "client_credentials", "scope": "notifications.send"},
+        HTTP_AUTHORIZATION=basic(client.id, secret),
+        HTTP_DPOP=key.proof("POST", f"{settings.SITE_URL}{TOKEN_URL}"),
+    )
+    assert response.status_code == 200, response.content
+    token = response.json()
+    assert token["token_type"] == "DPoP"
+    access_token = token["access_token"]
+    sent = APIClient().post(
+        URL,
+        body(resident, channels=["inbox"]),
+        format="json",
+        HTTP_AUTHORIZATION=f"DPoP {access_token}",
+        HTTP_DPOP=key.proof("POST", f"{settings.SITE_URL}{URL}", access_token=access_token),
+    )
+    assert sent.status_code == 201, sent.content
+    as_bearer = api(access_token).post(URL, body(resident), format="json")
+    assert as_bearer.status_code == 401
+    other_key = DPoPKey()
+    stolen = APIClient().post(
+        URL,
+        body(resident),
+        format="json",
+        HTTP_AUTHORIZATION=f"DPoP {access_token}",
+        HTTP_DPOP=other_key.proof("POST", f"{settings.SITE_URL}{URL}", access_token=access_token),
+    )
+    assert stolen.status_code == 401 and stolen["WWW-Authenticate"].startswith("DPoP")
+    assert Notification.objects.count() == 1
