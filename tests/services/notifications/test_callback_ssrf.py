@@ -290,3 +290,73 @@ def test_the_migration_encrypts_secrets_stored_in_clear() -> None:
     finally:
         executor = MigrationExecutor(connection)
         executor.migrate(executor.loader.graph.leaf_nodes())
+
+
+def _certificate(tmp_path: object, host: str) -> tuple[str, str]:
+    """A self-signed certificate for `host` (its own CA), as PEM files."""
+    import datetime
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, host)])
+    now = datetime.datetime.now(datetime.UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(hours=1))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(host)]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = tmp_path / f"{host}.pem", tmp_path / f"{host}.key"
+    cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
+    return str(cert_path), str(key_path)
+
+
+@pytest.mark.parametrize(("served_for", "ok"), [("callbacks.td.example", True), ("other.example", False)])
+def test_https_to_the_pinned_address_still_verifies_the_host_names_certificate(
+    served_for: str,
+    ok: bool,
+    permit_template: object,
+    live_key: str,
+    resident: object,
+    dns: dict,
+    tmp_path: object,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The socket goes to the checked address, and TLS (SNI, certificate) is for the host name: a
+    certificate for another name is refused."""
+    import ssl
+
+    cert, key = _certificate(tmp_path, served_for)
+    with Receiver() as receiver:
+        server_context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        server_context.load_cert_chain(cert, key)
+        receiver.server.socket = server_context.wrap_socket(receiver.server.socket, server_side=True)
+        real_context = ssl.create_default_context
+        monkeypatch.setattr(callbacks.ssl, "create_default_context", lambda: real_context(cafile=cert))
+        dns["callbacks.td.example"] = ["127.0.0.1"]
+        url = f"https://callbacks.td.example:{receiver.port}/cb"
+        callbacks.api_key_callback_set(api_key=ApiKey.objects.get(), url=url, secret=SECRET)
+        notification = sent_notification(permit_template, resident)
+        if ok:
+            assert callbacks.callback_post(notification_id=str(notification.pk), status="delivered") == "sent"
+            (headers,) = receiver.requests
+            assert headers["Host"] == f"callbacks.td.example:{receiver.port}"
+        else:
+            with pytest.raises(callbacks.CallbackError, match="certificate"):
+                callbacks.callback_post(notification_id=str(notification.pk), status="delivered")
+            assert receiver.requests == []
