@@ -36,6 +36,7 @@ from services.eforms.serializers import (
     SubmissionSerializer,
     SubmissionSummarySerializer,
 )
+from services.notifications.public import ApiKeyRateThrottle
 
 CASES_SCOPE = "eforms.cases"
 REALM = "eforms"
@@ -140,6 +141,8 @@ class Pagination(PageNumberPagination):
 class EformsAPIView(APIView):
     authentication_classes = [EformsDepartmentAuthentication]
     permission_classes = [IsLiveDepartment]
+    # An API key's requests a minute count across the notifications and forms APIs alike.
+    throttle_classes = [ApiKeyRateThrottle]
 
     def handle_exception(self, exc: Exception) -> Response:
         if isinstance(exc, ApplicationError):

@@ -241,16 +241,5 @@ def callback_post(*, notification_id: str, status: str) -> str:
         SIGNATURE_HEADER: sign(secret, body),
         "User-Agent": "eid-portal-notifications",
     }
-    try:
-        answer = _post(api_key.callback_url, body, headers)
-    except ApplicationError as exc:
-        # Resolved to a refused address since it was registered (DNS changed, or rebinding).
-        logger.warning("Callback for API key %s refused: %s", api_key.pk, exc.message)
-        return "refused"
-    except (OSError, http.client.HTTPException) as exc:
-        raise CallbackError(str(exc)[:200] or type(exc).__name__) from exc
-    if 300 <= answer < 400:
-        raise CallbackError(f"HTTP {answer} (redirects are not followed)")
-    if not 200 <= answer < 300:
-        raise CallbackError(f"HTTP {answer}")
-    return "sent"
+    # "refused": resolved to a refused address since it was registered (DNS changed, or rebinding).
+    return signed_post(url=api_key.callback_url, body=body, headers=headers)

@@ -6,8 +6,10 @@ Other services import only this module of notifications (tests/test_architecture
 from services.notifications.api import DepartmentApiKeyAuthentication
 from services.notifications.callbacks import CallbackError, callback_url_validate, signed_post
 from services.notifications.secrets import secret_decrypt, secret_encrypt
+from services.notifications.throttling import ApiKeyRateThrottle
 
 __all__ = [
+    "ApiKeyRateThrottle",
     "CallbackError",
     "DepartmentApiKeyAuthentication",
     "callback_url_validate",

@@ -194,3 +194,10 @@ def test_a_department_oidc_client_reads_with_the_eforms_scope(case, scopes, expe
     assert token.status_code == 200, token.content
     response = api(token.json()["access_token"]).get(f"{BASE}submissions/{case.public_id}/")
     assert response.status_code == expected
+
+
+def test_an_api_key_is_rate_limited(key, settings):
+    settings.NOTIFICATIONS_API_RATE_LIMIT = 3
+    client = api(key)
+    statuses = [client.get(f"{BASE}forms/").status_code for _ in range(4)]
+    assert statuses == [200, 200, 200, 429]

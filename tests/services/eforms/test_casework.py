@@ -428,5 +428,7 @@ def test_a_big_inbox_counts_up_to_the_cap_and_says_so(parking, officer, monkeypa
 
 
 def test_search_by_reference_is_case_insensitive(case, officer):
-    text = signed_in(officer).get(reverse("eforms_cases:inbox"), {"q": case.reference.lower()}).content.decode()
+    text = (
+        signed_in(officer).get(reverse("eforms_cases:inbox"), {"q": case.reference.lower()}).content.decode()
+    )
     assert case.reference in text
