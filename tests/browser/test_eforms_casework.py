@@ -96,3 +96,38 @@ def test_officer_asks_for_more_information_and_the_resident_answers_with_a_file(
     page.goto(f"{live_server.url}/en/back-office/applications/{case.public_id}/")
     assert "Here is the licence." in page.locator("main").inner_text()
     assert page.get_by_role("link", name="licence.pdf").count() == 1
+
+
+def test_resident_withdraws_and_a_manager_sets_the_webhook(
+    page: object, live_server: object, axe_clean: object
+) -> None:
+    from eid.constants import OfficerRole
+    from services.eforms.models import DepartmentWebhook
+
+    transport = DepartmentFactory(code="td", name_en="Transport Department")
+    version = published_version(definition=PARKING, form__department=transport, form__reference_prefix="PPM")
+    resident = UserFactory(assurance_level=AssuranceLevel.SUBSTANTIAL)
+    case = make_submission(version, resident)
+
+    sign_in(page, live_server, resident)
+    page.goto(f"{live_server.url}/en/services/eforms/applications/{case.public_id}/")
+    axe_clean(page)
+    page.get_by_role("link", name="Withdraw this application").click()
+    axe_clean(page)
+    page.get_by_role("button", name="Withdraw the application").click()
+    assert "Withdrawn" in page.locator("main").inner_text()
+    case.refresh_from_db()
+    assert case.status == Submission.Status.WITHDRAWN
+
+    manager = make_officer(transport, role=OfficerRole.MANAGER)
+    sign_in(page, live_server, manager)
+    page.goto(f"{live_server.url}/en/back-office/applications/webhooks/")
+    axe_clean(page)
+    page.get_by_role("link", name="Change").click()
+    axe_clean(page)
+    page.get_by_label("Webhook URL").fill("https://10.0.0.9/hook")
+    page.get_by_label("Signing secret").fill("a-long-department-secret")
+    page.get_by_role("button", name="Save").click()
+    assert "public https address" in page.locator("main").inner_text()
+    axe_clean(page)
+    assert not DepartmentWebhook.objects.exists()
