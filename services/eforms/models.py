@@ -324,6 +324,9 @@ class DepartmentWebhook(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     updated_at = models.DateTimeField(auto_now=True)
+    # The outcome of the latest delivery attempt, shown to the department's managers.
+    last_attempt_at = models.DateTimeField(null=True, blank=True, editable=False)
+    last_result = models.CharField(max_length=200, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("department webhook")

@@ -154,18 +154,34 @@ def webhook_deliver(*, submission_id: int) -> str:
     return signed_post(url=webhook.url, body=body, headers=headers)
 
 
+def _record(submission_id: int, result: str) -> None:
+    """Keep the latest outcome on the department's webhook (what its managers see)."""
+    department_id = (
+        Submission.objects.filter(pk=submission_id).values_list("department_id", flat=True).first()
+    )
+    if department_id is not None:
+        DepartmentWebhook.objects.filter(department_id=department_id).update(
+            last_attempt_at=timezone.now(), last_result=result[:200]
+        )
+
+
 @shared_task(bind=True, name="eforms.webhook", max_retries=MAX_RETRIES, acks_late=True)
 def webhook_deliver_task(self: Any, submission_id: int) -> str:
     try:
-        return webhook_deliver(submission_id=submission_id)
+        result = webhook_deliver(submission_id=submission_id)
     except CallbackError as exc:
         logger.info("Webhook for submission %s failed (%s), try %s", submission_id, exc, self.request.retries)
-        if self.request.retries >= self.max_retries:
+        final = self.request.retries >= self.max_retries
+        _record(submission_id, f"{'failed' if final else 'retrying'}: {exc}")
+        if final:
             return "failed"
         if self.request.is_eager:
             # Eager mode re-raises Retry to the caller, so the embedded mode retries in place.
             return self.apply(args=[submission_id], retries=self.request.retries + 1).result
         raise self.retry(countdown=retry_countdown(self.request.retries), exc=exc) from exc
+    if result != "skipped":
+        _record(submission_id, result)
+    return result
 
 
 def webhook_schedule(submission: Submission) -> None:

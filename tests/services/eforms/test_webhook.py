@@ -75,6 +75,7 @@ def test_new_submission_is_posted_signed_and_retried_after_a_503(
             actions._notify_submitted(submission)  # what submitting (or paying) calls after the commit
 
     assert len(receiver.requests) == 2  # the 503, then the retry
+    assert DepartmentWebhook.objects.get(department=transport).last_result == "sent"
     _first, second = receiver.requests
     for request in receiver.requests:
         assert _verify(request["headers"], request["body"])
@@ -113,6 +114,7 @@ def test_retries_stop_after_the_limit(parking, applicant, transport):
         result = webhooks.webhook_deliver_task.delay(submission.pk).get()
     assert result == "failed"
     assert len(receiver.requests) == webhooks.MAX_RETRIES + 1
+    assert DepartmentWebhook.objects.get(department=transport).last_result == "failed: HTTP 500"
 
 
 def test_no_webhook_no_post(parking, applicant):
