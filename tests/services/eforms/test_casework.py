@@ -432,3 +432,24 @@ def test_search_by_reference_is_case_insensitive(case, officer):
         signed_in(officer).get(reverse("eforms_cases:inbox"), {"q": case.reference.lower()}).content.decode()
     )
     assert case.reference in text
+
+
+@pytest.mark.parametrize("language", ["zh-hant", "zh-hans"])
+def test_pages_render_in_chinese(case, officer, applicant, language):
+    from django.utils import translation
+
+    with translation.override(language):
+        officer_pages = [
+            reverse("eforms_cases:inbox"),
+            reverse("eforms_cases:detail", kwargs={"submission_id": case.public_id}),
+            reverse("eforms_cases:export"),
+        ]
+        resident_pages = [
+            reverse("eforms:my_applications"),
+            reverse("eforms:withdraw", kwargs={"submission_id": case.public_id}),
+        ]
+    assert all(url.startswith(f"/{language}/") for url in officer_pages + resident_pages)
+    for url in officer_pages:
+        assert signed_in(officer).get(url).status_code == 200, url
+    for url in resident_pages:
+        assert signed_in(applicant).get(url).status_code == 200, url
