@@ -194,6 +194,12 @@ def main() -> None:
     parser.add_argument("--hasher", choices=["fast", "production"], default="fast")
     parser.add_argument("--top", type=int, default=25)
     parser.add_argument(
+        "--only",
+        nargs="+",
+        default=["token", "login", "userinfo", "discovery", "jwks"],
+        help="what to profile",
+    )
+    parser.add_argument(
         "--stacks", metavar="TABLE", help="print where each query on TABLE in one exchange comes from"
     )
     args = parser.parse_args()
@@ -235,7 +241,7 @@ def _run(args: argparse.Namespace) -> None:
     signed_in = Browser()
     signed_in.force_login(user)
     codes = []
-    for _ in range(args.tokens + 1):
+    for _ in range(args.tokens + 3):  # + one each for the query count, --stacks and userinfo
         url, verifier = rp.authorize_url()
         codes.append((rp.consent(signed_in, url), verifier))
     exchange = Browser()
@@ -259,10 +265,28 @@ def _run(args: argparse.Namespace) -> None:
         rp.full_login(login_browser)
     _queries("one full login (authorize, sign-in page and POST, consent, token, userinfo)", captured)
 
-    _profile(
-        "code exchange (token endpoint)", lambda: rp.token(exchange, *codes.pop()), args.tokens, args.top
-    )
-    _profile("full login", lambda: rp.full_login(login_browser), args.logins, args.top)
+    access_token = rp.token(exchange, *codes.pop())["access_token"]
+    bearer = {"HTTP_AUTHORIZATION": f"Bearer {access_token}"}
+    with CaptureQueriesContext(connection) as captured:
+        exchange.get("/identity/o/api/userinfo", **bearer)
+    _queries("one userinfo", captured)
+
+    def get(path: str, **headers: str) -> None:
+        response = exchange.get(path, **headers)
+        assert response.status_code == 200, (path, response.status_code)
+
+    if "token" in args.only:
+        _profile(
+            "code exchange (token endpoint)", lambda: rp.token(exchange, *codes.pop()), args.tokens, args.top
+        )
+    if "login" in args.only:
+        _profile("full login", lambda: rp.full_login(login_browser), args.logins, args.top)
+    if "userinfo" in args.only:
+        _profile("userinfo", lambda: get("/identity/o/api/userinfo", **bearer), args.tokens, args.top)
+    if "discovery" in args.only:
+        _profile("discovery", lambda: get("/.well-known/openid-configuration"), args.tokens, args.top)
+    if "jwks" in args.only:
+        _profile("jwks", lambda: get("/.well-known/jwks.json"), args.tokens, args.top)
 
 
 if __name__ == "__main__":
