@@ -25,3 +25,31 @@ def signing_key_check(app_configs: Any = None, **kwargs: Any) -> list[CheckMessa
         except (ValueError, TypeError, ImproperlyConfigured) as error:
             errors.append(Error(f"{setting} is not a usable {what} private key: {error}", id=check_id))
     return errors
+
+
+# Backends whose entries live in one process: with several workers (or hosts) a code minted in one is
+# unknown to the next, so about half the code exchanges fail (bench/README.md, OIDC section).
+IN_PROCESS_CACHES = (
+    "django.core.cache.backends.locmem.LocMemCache",
+    "django.core.cache.backends.dummy.DummyCache",
+)
+
+
+@register(deploy=True)
+def shared_cache_check(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """allauth keeps authorization codes in the default cache; redeemed codes (for revoking on
+    replay), partners' fetched JWKS and rate limits live there too: production needs one cache
+    every worker shares."""
+    if settings.DEBUG:
+        return []
+    backend = settings.CACHES.get("default", {}).get("BACKEND", "")
+    if backend not in IN_PROCESS_CACHES:
+        return []
+    return [
+        Error(
+            f"The default cache is in-process ({backend.rsplit('.', 1)[-1]}): authorization codes, "
+            "redeemed codes and rate limits would not be shared between workers.",
+            hint="Set CACHE_URL to a shared cache, e.g. redis://host:6379/1.",
+            id="eid_oidc.E003",
+        )
+    ]

@@ -44,6 +44,8 @@ PRODUCTION_ENV = {
     "ALLOWED_HOSTS": "eid.example.gov.hk",
     "SITE_URL": "https://eid.example.gov.hk",
     "DATABASE_URL": "sqlite:///:memory:",
+    # A shared cache: allauth's authorization codes must reach every worker (eid_oidc.E003).
+    "CACHE_URL": "redis://cache.internal:6379/1",
 }
 
 
@@ -67,6 +69,28 @@ def test_production_settings_pass_check_deploy_without_warnings() -> None:
     result = _manage("check", "--deploy", "--fail-level", "WARNING", env=PRODUCTION_ENV)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_production_settings_refuse_an_in_process_cache() -> None:
+    env = {k: v for k, v in PRODUCTION_ENV.items() if k != "CACHE_URL"}
+    result = _manage("check", "--deploy", env=env)
+    assert result.returncode != 0
+    assert "eid_oidc.E003" in result.stderr and "CACHE_URL" in result.stderr
+
+
+def test_the_shared_cache_check_spares_debug_and_shared_backends(settings: object) -> None:
+    from eid.oidc.checks import shared_cache_check
+
+    settings.DEBUG = False
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+    assert [error.id for error in shared_cache_check()] == ["eid_oidc.E003"]
+    settings.DEBUG = True
+    assert shared_cache_check() == []
+    settings.DEBUG = False
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://x:6379/1"}
+    }
+    assert shared_cache_check() == []
 
 
 def test_production_settings_refuse_to_start_without_a_secret_key() -> None:
