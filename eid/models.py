@@ -6,6 +6,7 @@ from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, Permis
 from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from eid.constants import REGION_OF_DISTRICT, AssuranceLevel, District, Language, OfficerRole
@@ -121,7 +122,8 @@ class Department(models.Model):
         verbose_name_plural = _("departments")
 
     def __str__(self) -> str:
-        return self.name_en
+        # In the page's language: form choices and headings render departments through str().
+        return self.name_in(get_language() or Language.ENGLISH)
 
     def name_in(self, language: str) -> str:
         return {

@@ -415,7 +415,7 @@ def submission_payment_settled(*, payment: Any) -> None:
 
 SUBMITTED_SUBJECT = gettext_lazy("Application received: %(reference)s")
 SUBMITTED_BODY = gettext_lazy(
-    "We have received your application \u201c%(title)s\u201d. Your reference number is %(reference)s. "
+    "We have received your application “%(title)s”. Your reference number is %(reference)s. "
     "You can follow it under Online forms in My portal."
 )
 

@@ -38,12 +38,10 @@ MAX_MESSAGE = 5000
 MAX_REPLY_FILES = 5
 
 STATUS_SUBJECT = gettext_lazy("Your application %(reference)s: %(status)s")
-STATUS_BODY = gettext_lazy(
-    "The status of your application \u201c%(title)s\u201d is now: %(status)s.%(reason)s"
-)
+STATUS_BODY = gettext_lazy("The status of your application “%(title)s” is now: %(status)s.%(reason)s")
 MESSAGE_SUBJECT = gettext_lazy("A message about your application %(reference)s")
 MESSAGE_BODY = gettext_lazy(
-    "%(department)s sent you a message about your application \u201c%(title)s\u201d:\n\n%(message)s\n\n"
+    "%(department)s sent you a message about your application “%(title)s”:\n\n%(message)s\n\n"
     "You can read and answer it under My applications in My portal."
 )
 
@@ -90,7 +88,7 @@ def case_transition(
         current = submission.status
         if to_status not in OFFICER_TRANSITIONS.get(current, frozenset()):
             raise ApplicationError(
-                _("An application that is \u201c%(current)s\u201d cannot be moved to \u201c%(target)s\u201d.")
+                _("An application that is “%(current)s” cannot be moved to “%(target)s”.")
                 % {"current": Status(current).label, "target": Status(to_status).label},
                 code="invalid_transition",
                 extra={"allowed": allowed_officer_transitions(submission)},

@@ -345,7 +345,7 @@ def _page_items(
                 condition = field["show_if"]
                 controlling = fields_by_key({"pages": [current]}).get(condition["field"], {})
                 values = condition.get("in") or [condition.get("equals")]
-                entry["condition"] = _("Answer only if \u201c%(question)s\u201d is %(values)s.") % {
+                entry["condition"] = _("Answer only if “%(question)s” is %(values)s.") % {
                     "question": localised(controlling.get("label")),
                     "values": " / ".join(display_value(controlling, value) for value in values),
                 }
