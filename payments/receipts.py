@@ -7,10 +7,13 @@ CMaps. Those fonts are referenced, not embedded: PDF viewers substitute a local 
 Asian font packs, pdf.js, poppler-data). The title is also in the document information dictionary.
 """
 
+from collections.abc import Iterable
+from dataclasses import dataclass
+
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from eid.public import SignatureResult, pdf_seal
+from eid.public import Department, SignatureResult, User, pdf_seal
 from payments.models import Payment
 from payments.templatetags.payments_tags import money
 
@@ -80,6 +83,31 @@ def _pdf(*, title: str, language: str, content: bytes) -> bytes:
     return bytes(out)
 
 
+@dataclass(frozen=True)
+class PdfLine:
+    """One line of text at (x, y) points from the bottom-left of an A4 page, in `size` points."""
+
+    text: str
+    x: int
+    y: int
+    size: int
+
+
+def simple_pdf(*, title: str, language: str, lines: Iterable[PdfLine]) -> bytes:
+    """A one-page A4 PDF of text lines (Helvetica for Latin text, the language's CJK font otherwise).
+
+    The portal's one PDF writer: payment receipts and other services' receipts both use it."""
+    content = b"".join(_show(str(line.text), line.x, line.y, line.size) for line in lines)
+    return _pdf(title=str(title), language=language, content=content)
+
+
+def simple_pdf_sealed(
+    *, department: Department, by: User | None, title: str, language: str, lines: Iterable[PdfLine]
+) -> SignatureResult:
+    """simple_pdf sealed (PAdES) with the department's seal certificate."""
+    return pdf_seal(department=department, pdf=simple_pdf(title=title, language=language, lines=lines), by=by)
+
+
 def receipt_pdf(*, payment: Payment, language: str) -> bytes:
     """The unsealed receipt of a paid payment, in `language` (en, zh-hant or zh-hans)."""
     with translation.override(language):
@@ -99,14 +127,13 @@ def receipt_pdf(*, payment: Payment, language: str) -> bytes:
             (_("Payment number"), str(payment.public_id)),
         ]
         footer = _("Sealed electronically by the department. Check the seal at the portal's verify page.")
-    content = bytearray(_show(title, 72, 770, 20))
+    lines = [PdfLine(str(title), 72, 770, 20)]
     y = 720
     for label, value in rows:
-        content += _show(str(label), 72, y, 11)
-        content += _show(str(value), 200, y, 11)
+        lines += [PdfLine(str(label), 72, y, 11), PdfLine(str(value), 200, y, 11)]
         y -= 24
-    content += _show(str(footer), 72, y - 24, 9)
-    return _pdf(title=str(title), language=language, content=bytes(content))
+    lines.append(PdfLine(str(footer), 72, y - 24, 9))
+    return simple_pdf(title=str(title), language=language, lines=lines)
 
 
 def receipt_sealed(*, payment: Payment, language: str) -> SignatureResult:
