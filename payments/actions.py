@@ -5,7 +5,9 @@ from typing import Protocol
 
 from django.db import IntegrityError, transaction
 from django.dispatch import Signal
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 
 from eid.public import (
@@ -20,6 +22,8 @@ from payments.models import Payment, PaymentStatus, PaymentTransition, Refund
 from payments.providers import get_provider
 
 SUPPORTED_CURRENCIES = {"HKD"}
+# Kept in Payment.metadata: where payment_start's caller wants the resident back (see payment_return_url).
+RETURN_URL_KEY = "return_url"
 MAX_AMOUNT = 10_000_000_00  # HK$10 million in cents: above this, a human should look first
 
 # Sent with payment= after every status change, so the owning service can react (confirm a booking...).
@@ -76,6 +80,27 @@ def _validate_amount(amount: object, currency: str) -> None:
         raise ApplicationError(_("Payments are taken in Hong Kong dollars (HKD) only."), code="currency")
 
 
+def return_url_valid(url: str) -> bool:
+    """A same-site relative path (`/services/...`): no scheme, no host, no `//` or backslash tricks."""
+    return (
+        isinstance(url, str)
+        and 0 < len(url) <= 500
+        and url.startswith("/")
+        and not url.startswith("//")
+        and "\\" not in url
+        and url.isprintable()
+        and url_has_allowed_host_and_scheme(url, allowed_hosts=set(), require_https=True)
+    )
+
+
+def payment_return_url(payment: Payment) -> str:
+    """Where the resident goes once the provider is done: the service's page, else the payment's."""
+    url = (payment.metadata or {}).get(RETURN_URL_KEY, "")
+    if return_url_valid(url):
+        return url
+    return reverse("payments:detail", kwargs={"public_id": payment.public_id})
+
+
 def payment_start(
     *,
     citizen: User,
@@ -85,13 +110,18 @@ def payment_start(
     description: str,
     currency: str = "HKD",
     metadata: dict | None = None,
+    return_url: str = "",
 ) -> PaymentStart:
     """Create (or resume) the payment for a service's reference and say where to send the resident.
 
     A second call for the same reference resumes the same payment (no duplicate charge); a reference
-    already paid or started by another resident is refused.
+    already paid or started by another resident is refused. `return_url`, a same-site relative path,
+    is where the resident lands after paying (sandbox or Stripe) instead of the payment's own page.
     """
     _validate_amount(amount, currency)
+    if return_url and not return_url_valid(return_url):
+        raise ApplicationError(_("The return address must be a path on this site."), code="return_url")
+    metadata = {**(metadata or {}), **({RETURN_URL_KEY: return_url} if return_url else {})}
     if not reference or len(reference) > 64:
         raise ApplicationError(_("A payment needs a reference of at most 64 characters."), code="reference")
     department = Department.objects.filter(code=service.department_code).first()
@@ -111,6 +141,9 @@ def payment_start(
             if existing.amount != amount or existing.currency != currency:
                 raise ApplicationError(_("The amount of this payment cannot change."), code="amount_changed")
             payment = existing
+            if return_url and payment.metadata.get(RETURN_URL_KEY) != return_url:
+                payment.metadata = {**payment.metadata, RETURN_URL_KEY: return_url}
+                payment.save(update_fields=["metadata", "updated_at"])
         else:
             try:
                 with transaction.atomic():
@@ -122,7 +155,7 @@ def payment_start(
                         description=description[:200],
                         amount=amount,
                         currency=currency,
-                        metadata=metadata or {},
+                        metadata=metadata,
                         provider=provider.name,
                     )
             except IntegrityError as exc:

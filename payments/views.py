@@ -44,17 +44,21 @@ STRIPE_LOCALES = {"en": "en", "zh-hant": "zh-HK", "zh-hans": "zh"}
 @login_required
 def payment_detail(request: HttpRequest, public_id: str) -> HttpResponse:
     payment = selectors.access_payment_for_citizen(citizen=request.user, public_id=public_id)
-    if (
+    back_from_stripe = (
         payment.provider == "stripe"
-        and payment.status == PaymentStatus.PENDING
+        and bool(payment.provider_reference)
         and request.GET.get("payment_intent") == payment.provider_reference
-    ):
+    )
+    if back_from_stripe and payment.status == PaymentStatus.PENDING:
         # Back from Stripe.js: the query string is the browser's word, so ask Stripe itself
         # (the webhook settles it too; whichever comes second changes nothing).
         verdict = get_provider("stripe").status(payment)
         if verdict in {PaymentStatus.SUCCEEDED, PaymentStatus.CANCELLED}:
             actions.payment_settle(payment=payment, status=verdict, source="stripe:retrieve")
             payment.refresh_from_db()
+    if back_from_stripe and (after := actions.payment_return_url(payment)) != request.path:
+        # Settled or still processing: on to the service's own page when it gave one.
+        return HttpResponseRedirect(after)
     return render(request, "payments/detail.html", {"payment": payment})
 
 
@@ -112,7 +116,7 @@ def sandbox_page(request: HttpRequest, public_id: str) -> HttpResponse:
             return HttpResponseBadRequest(_("Choose to pay, decline or cancel."))
         # A second press of the button finds the payment settled and changes nothing.
         actions.payment_settle(payment=payment, status=outcome, source="sandbox")
-        return HttpResponseRedirect(reverse("payments:detail", kwargs={"public_id": payment.public_id}))
+        return HttpResponseRedirect(actions.payment_return_url(payment))
     return render(request, "payments/sandbox.html", {"payment": payment})
 
 

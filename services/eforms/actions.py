@@ -13,6 +13,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -377,6 +378,8 @@ def submission_payment_start(*, submission: Submission, citizen: User) -> str:
         reference=submission.reference,
         description=submission.version.title(citizen.preferred_language)[:200],
         metadata={"submission": str(submission.public_id)},
+        # After paying (sandbox or Stripe) the resident lands on the application's confirmation.
+        return_url=reverse("eforms:confirmation", kwargs={"submission_id": submission.public_id}),
     )
     if submission.payment_reference != str(started.payment.public_id):
         Submission.objects.filter(pk=submission.pk).update(payment_reference=str(started.payment.public_id))

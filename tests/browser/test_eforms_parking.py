@@ -131,12 +131,13 @@ def test_a_resident_applies_for_a_parking_permit(
     page.wait_for_url(re.compile(rf"/{language}/payments/sandbox/"))
     axe_clean(page)
     page.locator("button[name=outcome][value=pay]").click()
-    page.wait_for_url(re.compile(rf"/{language}/payments/[0-9a-f-]+/$"))
+    # Paid: straight back to the application's confirmation (payment_start's return_url).
+    page.wait_for_url(re.compile(r"/applications/[0-9a-f-]+/$"))
 
     submission = Submission.objects.get(resident=resident)
     assert submission.status == Submission.Status.SUBMITTED and submission.signature_code
     assert submission.answers["name"] == "CHAN Tai Man" and submission.reference.startswith("RPP-")
-    page.goto(f"{base}/applications/{submission.public_id}/")
+    assert page.url.endswith(f"/applications/{submission.public_id}/")
     assert page.get_by_text(submission.reference).first.is_visible()
     axe_clean(page)
     with page.expect_download() as download_info:
