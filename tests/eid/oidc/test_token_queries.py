@@ -5,7 +5,12 @@ from django.db import connection
 from django.test import Client as BrowserClient
 from django.test.utils import CaptureQueriesContext
 
-from tests.eid.oidc.flow import Authorization, code_for, new_client
+from tests.eid.oidc.flow import (
+    USERINFO,
+    Authorization,
+    code_for,
+    new_client,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -24,3 +29,31 @@ def test_a_code_exchange_with_client_secret_basic_costs_six_queries(
     # id: client_secret_basic sends none in the body.
     assert not [query for query in captured if '"id" IS NULL' in query["sql"]]
     assert len(captured) <= 6, [query["sql"][:120] for query in captured]
+
+
+def _tables(captured: CaptureQueriesContext) -> list[str]:
+    return [query["sql"][:100] + " … " + query["sql"][-80:] for query in captured]
+
+
+def test_userinfo_reads_the_token_its_user_and_client_in_one_query(
+    web: BrowserClient, resident: object
+) -> None:
+    authorization = Authorization(
+        new_client(scopes=["openid", "profile", "email"]), scope="openid profile email"
+    )
+    access_token = authorization.token(BrowserClient(), code_for(web, authorization, email=resident.email))
+    bearer = {"HTTP_AUTHORIZATION": f"Bearer {access_token.json()['access_token']}"}
+    with CaptureQueriesContext(connection) as captured:
+        response = BrowserClient().get(USERINFO, **bearer)
+    assert response.status_code == 200, response.content
+    assert response.json()["email"] == resident.email
+    # The token joined to its user and client, then the email address.
+    assert len(captured) == 2, _tables(captured)
+
+
+def test_userinfo_still_refuses_an_inactive_residents_token(web: BrowserClient, resident: object) -> None:
+    authorization = Authorization(new_client(scopes=["openid", "profile"]), scope="openid profile")
+    access_token = authorization.token(BrowserClient(), code_for(web, authorization, email=resident.email))
+    type(resident).objects.filter(pk=resident.pk).update(is_active=False)
+    bearer = {"HTTP_AUTHORIZATION": f"Bearer {access_token.json()['access_token']}"}
+    assert BrowserClient().get(USERINFO, **bearer).status_code == 401
