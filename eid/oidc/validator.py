@@ -262,6 +262,12 @@ class EidRequestValidator(OAuthLibRequestValidator):
         return id_token_sign(id_token, request.client)
 
 
+def request_client(client_id: str | None) -> Client | None:
+    """The client named in this HTTP request, from the validator's per-request cache: a consent
+    round trip looks it up once per request however often the view and oauthlib ask."""
+    return EidRequestValidator()._lookup_client(None, client_id)
+
+
 class EidServer(Server):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(

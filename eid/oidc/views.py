@@ -24,6 +24,7 @@ from allauth.idp.oidc.internal.oauthlib.utils import (
 )
 from allauth.idp.oidc.internal.resources import get_resources
 from allauth.idp.oidc.models import Client
+from django.contrib.sites.shortcuts import get_current_site
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
@@ -41,7 +42,7 @@ from eid.oidc.logout_forms import LogoutForm
 from eid.oidc.onboarding import client_declaration, sandbox_refuses
 from eid.oidc.reauthentication import authentication_asked, reauthenticate_if_stale
 from eid.oidc.session import required_level
-from eid.oidc.validator import get_server
+from eid.oidc.validator import get_server, request_client
 from eid.public import SCOPES, AssuranceLevel, audit_log, session_assurance_level
 
 ERROR_TEMPLATE = "idp/oidc/error.html"
@@ -201,7 +202,10 @@ class AuthorizationView(allauth_views.AuthorizationView):
         return HttpResponseRedirect(step_up_url(required, authorize_url))
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        context = super().get_context_data(**kwargs)
+        # FormView's context: allauth's would query the client again; oauthlib has just loaded it.
+        context = super(allauth_views.AuthorizationView, self).get_context_data(**kwargs)
+        context["client"] = request_client(self._request_info["client_id"])
+        context["site"] = get_current_site(self.request)
         form = context["form"]
         chosen = set(form["scopes"].value() or [])
         context["scope_items"] = consent_items(self._scopes, chosen)
@@ -217,7 +221,8 @@ class AuthorizationView(allauth_views.AuthorizationView):
         return allow_form_redirect(response, redirect_uri)
 
     def form_valid(self, form: AuthorizationForm) -> HttpResponse:
-        client = Client.objects.filter(pk=self._request_info.get("client_id")).first()
+        # Cached for the request: oauthlib's validation below asks for the same client.
+        client = request_client(self._request_info.get("client_id"))
         if refusal := sandbox_refusal(self.request, client):
             return refusal
         step_up = self._step_up_if_needed(prompt_none=False)

@@ -9,7 +9,9 @@ from tests.eid.oidc.flow import (
     USERINFO,
     Authorization,
     code_for,
+    consent,
     new_client,
+    redirect_params,
 )
 
 pytestmark = pytest.mark.django_db
@@ -57,3 +59,22 @@ def test_userinfo_still_refuses_an_inactive_residents_token(web: BrowserClient, 
     type(resident).objects.filter(pk=resident.pk).update(is_active=False)
     bearer = {"HTTP_AUTHORIZATION": f"Bearer {access_token.json()['access_token']}"}
     assert BrowserClient().get(USERINFO, **bearer).status_code == 401
+
+
+def test_a_consent_round_trip_looks_the_client_up_once_per_request(
+    web: BrowserClient, resident: object
+) -> None:
+    new = new_client(scopes=["openid", "profile", "email"])
+    authorization = Authorization(new, scope="openid profile email")
+    code_for(web, authorization, email=resident.email)  # signed in, one consent given
+    with CaptureQueriesContext(connection) as captured:
+        params = redirect_params(consent(web, authorization.url()), authorization.redirect_uri)
+    assert params["code"]
+    client_lookups = [
+        query for query in captured if query["sql"].startswith('SELECT "allauth_idp_oidc_client"')
+    ]
+    # The consent page GET and the consent POST: one each (there were two each).
+    assert len(client_lookups) == 2, _tables(captured)
+    # Session and user twice, the emails twice, the pairwise subject, the audit event (head, insert,
+    # head update in a savepoint) and the page's navigation check: 17 before.
+    assert len(captured) <= 15, _tables(captured)
