@@ -36,7 +36,7 @@ from django.views.decorators.csrf import csrf_exempt
 from oauthlib.oauth2.rfc6749 import errors
 
 from eid.oidc import dpop, par
-from eid.oidc.id_tokens import algorithm_metadata
+from eid.oidc.discovery import discovery_document
 from eid.oidc.keys import configured_ec_private_key_pem, jwks_document
 from eid.oidc.logout_forms import LogoutForm
 from eid.oidc.onboarding import client_declaration, sandbox_refuses
@@ -325,29 +325,9 @@ class JwksView(allauth_views.JwksView):
 
 
 class ConfigurationView(allauth_views.ConfigurationView):
-    def get(self, request: HttpRequest) -> JsonResponse:
-        """Discovery (OIDC Discovery §3), built from the routed endpoints and the adapter."""
-        adapter = get_adapter()
-        issuer = adapter.get_issuer()
-
-        def endpoint(name: str) -> str:
-            # Under the configured issuer, like the issuer itself: never the request's Host.
-            return f"{issuer}{reverse(name)}"
-
-        data: dict[str, Any] = {
-            "issuer": issuer,
-            "authorization_endpoint": endpoint("idp:oidc:authorization"),
-            "token_endpoint": endpoint("idp:oidc:token"),
-            "userinfo_endpoint": endpoint("idp:oidc:userinfo"),
-            "jwks_uri": endpoint("idp:oidc:jwks"),
-            "revocation_endpoint": endpoint("idp:oidc:revoke"),
-            "end_session_endpoint": endpoint("idp:oidc:logout"),
-            "pushed_authorization_request_endpoint": endpoint("idp:oidc:par"),
-            "introspection_endpoint": endpoint("idp:oidc:introspect"),
-            **algorithm_metadata(),
-        }
-        adapter.populate_server_metadata(data)
-        response = JsonResponse(data)
+    def get(self, request: HttpRequest) -> HttpResponse:
+        """Discovery (OIDC Discovery §3): built once per process (discovery.py)."""
+        response = HttpResponse(discovery_document(), content_type="application/json")
         response["Access-Control-Allow-Origin"] = "*"
         return response
 

@@ -5,7 +5,9 @@ from django.db import connection
 from django.test import Client as BrowserClient
 from django.test.utils import CaptureQueriesContext
 
+from eid.oidc.discovery import discovery_document, discovery_metadata
 from tests.eid.oidc.flow import (
+    DISCOVERY,
     USERINFO,
     Authorization,
     code_for,
@@ -78,3 +80,18 @@ def test_a_consent_round_trip_looks_the_client_up_once_per_request(
     # Session and user twice, the emails twice, the pairwise subject, the audit event (head, insert,
     # head update in a savepoint) and the page's navigation check: 17 before.
     assert len(captured) <= 15, _tables(captured)
+
+
+def test_discovery_is_built_once_per_process_and_follows_a_settings_change(
+    web: BrowserClient, settings: object
+) -> None:
+    discovery_document.cache_clear()
+    first = web.get(DISCOVERY)
+    assert first.status_code == 200 and first["Content-Type"] == "application/json"
+    assert first.json() == discovery_metadata()
+    assert web.get(DISCOVERY).content == first.content
+    assert discovery_document.cache_info().hits >= 1
+    settings.SITE_URL = "https://other.example"  # only tests change settings at run time
+    metadata = web.get(DISCOVERY).json()
+    assert metadata["issuer"] == "https://other.example"
+    assert metadata["token_endpoint"] == "https://other.example/identity/o/api/token"
