@@ -15,6 +15,7 @@ from eid.constants import (
     Region,
 )
 from eid.errors import ApplicationError, PermissionDeniedError
+from eid.hkid import hkid_hash, hkid_mask, hkid_validate
 from eid.models import Department, OfficerMembership, User
 from eid.notices import resident_notice, resident_notify
 from eid.pki.actions import SignatureResult, pdf_seal, seal_document, sign_for_resident
@@ -44,6 +45,9 @@ __all__ = [
     "audit_log",
     "authentication_methods",
     "department_list",
+    "hkid_hash",
+    "hkid_mask",
+    "hkid_validate",
     "officer_department_ids",
     "officer_memberships",
     "pdf_seal",

@@ -211,6 +211,13 @@ def _check_show_if(
         errors.append(_("%(where)s: show_if compares with plain values only.") % {"where": where})
         return
     target_field = earlier[target]
+    if target_field.get("type") == "hkid":
+        # Only a hash and a mask of an HKID answer are stored: there is nothing to compare with.
+        errors.append(
+            _("%(where)s: show_if cannot depend on an HKID answer (%(field)s).")
+            % {"where": where, "field": target}
+        )
+        return
     if target_field.get("type") == "choice":
         allowed = {
             choice.get("value") for choice in target_field.get("choices", []) if isinstance(choice, dict)

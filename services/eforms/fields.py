@@ -16,7 +16,7 @@ from django.core.validators import RegexValidator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from eid.public import District, User
+from eid.public import District, User, hkid_hash, hkid_mask, hkid_validate
 from services.eforms.definition import (
     DEFAULT_FILE_SIZE,
     FILE_KINDS,
@@ -42,7 +42,6 @@ MAGIC = (
 KIND_LABELS = {"pdf": "PDF", "png": "PNG", "jpeg": "JPEG"}
 
 _HK_PHONE = re.compile(r"^(?:\+?852)?([2-9]\d{7})$")
-_HKID = re.compile(r"^([A-Z]{1,2})([0-9]{6})\(?([0-9A])\)?$")
 
 
 def sniff(head: bytes) -> tuple[str, str] | None:
@@ -62,20 +61,26 @@ def normalise_hk_phone(raw: str) -> str:
 
 
 def normalise_hkid(raw: str) -> str:
-    """A123456(7) from what the resident typed; the check digit must match."""
-    value = re.sub(r"\s", "", (raw or "").upper())
-    match = _HKID.match(value)
-    if not match:
-        raise ValidationError(_("Enter an HKID number like A123456(7)."), code="hkid")
-    letters, digits, check = match.groups()
-    letters = letters.rjust(2, " ")
-    total = sum(
-        (9 - index) * (36 if char == " " else ord(char) - 55) for index, char in enumerate(letters)
-    ) + sum((7 - index) * int(digit) for index, digit in enumerate(digits))
-    expected = (11 - total % 11) % 11
-    if check != ("A" if expected == 10 else str(expected)):
-        raise ValidationError(_("This HKID number is not valid: check the digit in brackets."), code="hkid")
-    return f"{letters.strip()}{digits}({check})"
+    """A123456(7) from what the resident typed; the check digit must match (eid's rules)."""
+    compact = hkid_validate(raw)
+    return f"{compact[:-1]}({compact[-1]})"
+
+
+def hkid_answer(raw: str) -> dict[str, str]:
+    """What an HKID question stores: eid's keyed hash (for the department's systems to match) and the
+    masked form, never the number itself (personal data minimised, shown masked)."""
+    compact = hkid_validate(raw)
+    return {"hmac": hkid_hash(compact), "masked": hkid_mask(compact)}
+
+
+def hkid_masked_text(value: Any) -> str:
+    """The masked HKID of a stored answer (older rows may hold the plain number: masked here too)."""
+    if isinstance(value, dict):
+        return str(value.get("masked") or "")
+    try:
+        return hkid_mask(hkid_validate(str(value)))
+    except ValidationError:
+        return "***"
 
 
 # Prefill ------------------------------------------------------------------------------------------
@@ -141,6 +146,8 @@ class PageForm(forms.Form):
 
     definition_fields: list[dict]
     conditional_keys: set[str]
+    # HKID answers already given (hash + mask): an empty post keeps them, the number is not re-asked.
+    kept_answers: dict[str, Any]
 
     def answers(self) -> dict[str, Any]:
         """The cleaned answers, keyed by field key (addresses as a dict), files excluded."""
@@ -155,6 +162,9 @@ class PageForm(forms.Form):
                     out[key] = parts
                 continue
             value = self.cleaned_data.get(key)
+            if field_type == "hkid" and not value and key in self.kept_answers:
+                out[key] = self.kept_answers[key]
+                continue
             if value in (None, "", [], False) and field_type not in ("checkbox",):
                 continue
             if field_type == "checkbox" and not field.get("choices") and not value:
@@ -212,7 +222,7 @@ class UploadField(forms.FileField):
         return upload
 
 
-def _form_field(field: dict, *, required: bool, has_file: bool) -> dict[str, forms.Field]:
+def _form_field(field: dict, *, required: bool, has_file: bool, kept: Any = None) -> dict[str, forms.Field]:
     key, field_type = field["key"], field["type"]
     common = {
         "label": localised(field["label"]),
@@ -266,7 +276,19 @@ def _form_field(field: dict, *, required: bool, has_file: bool) -> dict[str, for
     if field_type == "phone":
         return {key: _CleanedCharField(normalise_hk_phone, max_length=20, **common)}
     if field_type == "hkid":
-        return {key: _CleanedCharField(normalise_hkid, max_length=12, **common)}
+        if kept is not None:
+            # Given already: only the mask is kept, so the box stays empty and may be left so.
+            common["required"] = False
+            common["help_text"] = " ".join(
+                part
+                for part in (
+                    str(common["help_text"] or ""),
+                    _("You gave %(masked)s. Leave this empty to keep it, or type the number again.")
+                    % {"masked": hkid_masked_text(kept)},
+                )
+                if part
+            )
+        return {key: _CleanedCharField(hkid_answer, max_length=16, **common)}
     if field_type == "declaration":
         common["required"] = True
         return {key: forms.BooleanField(**common)}
@@ -335,6 +357,7 @@ def page_form(
     fields: dict[str, forms.Field] = {}
     definition_fields: list[dict] = []
     conditional: set[str] = set()
+    kept: dict[str, Any] = {}
     for field in page.get("fields", []):
         if field["key"] in prefilled:
             continue
@@ -345,13 +368,19 @@ def page_form(
         required = bool(field.get("required")) and not depends_here
         if depends_here:
             conditional.add(field["key"])
-        fields.update(_form_field(field, required=required, has_file=field["key"] in files_present))
+        given = answers.get(field["key"]) if field["type"] == "hkid" else None
+        if given:
+            kept[field["key"]] = given
+        fields.update(
+            _form_field(field, required=required, has_file=field["key"] in files_present, kept=given or None)
+        )
         definition_fields.append(field)
     form_class = type("DynamicPageForm", (PageForm,), dict(fields))
     initial = _initial(definition_fields, answers)
     form = form_class(data=data, files=files, initial=initial, prefix=None)
     form.definition_fields = definition_fields
     form.conditional_keys = conditional
+    form.kept_answers = kept
     return form
 
 
@@ -364,7 +393,7 @@ def _initial(fields: list[dict], answers: dict[str, Any]) -> dict[str, Any]:
         if field["type"] == "hk_address" and isinstance(value, dict):
             for part in ADDRESS_PARTS:
                 initial[f"{field['key']}__{part}"] = value.get(part, "")
-        elif field["type"] != "file":
+        elif field["type"] not in ("file", "hkid"):  # an HKID is never shown again, only its mask
             initial[field["key"]] = value
     return initial
 
@@ -402,4 +431,6 @@ def display_value(field: dict, value: Any) -> str:
         return _("Confirmed") if value else ""
     if field_type == "hk_address" and isinstance(value, dict):
         return address_text(value)
+    if field_type == "hkid":
+        return hkid_masked_text(value)
     return str(value)

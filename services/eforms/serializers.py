@@ -118,7 +118,13 @@ class ApplicantSerializer(serializers.Serializer):
 
 class SubmissionSerializer(SubmissionSummarySerializer):
     applicant = ApplicantSerializer(source="resident")
-    answers = serializers.JSONField(help_text="Field key → answer; file answers are attachment ids.")
+    answers = serializers.JSONField(
+        help_text=(
+            "Field key → answer; file answers are attachment ids. An hkid answer is "
+            '{"hmac": HMAC-SHA256 hex of the normalised number (e.g. A1234564) under the portal\'s '
+            'HKID hash key, "masked": e.g. "A123***(4)"}: the number itself is never stored or sent.'
+        )
+    )
     prefilled_fields = serializers.SerializerMethodField()
     attachments = AttachmentSerializer(many=True)
     signature = serializers.SerializerMethodField()
