@@ -18,6 +18,13 @@ from eid.errors import ApplicationError, PermissionDeniedError
 from eid.hkid import hkid_hash, hkid_mask, hkid_validate
 from eid.models import Department, OfficerMembership, User
 from eid.notices import resident_notice, resident_notify
+from eid.outbound import (
+    OutboundError,
+    OutboundResponse,
+    outbound_request,
+    outbound_target,
+    outbound_url_validate,
+)
 from eid.pki.actions import SignatureResult, pdf_seal, seal_document, sign_for_resident
 from eid.selectors import department_list, officer_department_ids, officer_memberships
 from eid.sms import SMSPermanentError, SMSStatus, SMSTemporaryError, sms_send, sms_status_from_callback
@@ -35,6 +42,8 @@ __all__ = [
     "Language",
     "OfficerMembership",
     "OfficerRole",
+    "OutboundError",
+    "OutboundResponse",
     "PermissionDeniedError",
     "Region",
     "SMSPermanentError",
@@ -50,6 +59,9 @@ __all__ = [
     "hkid_validate",
     "officer_department_ids",
     "officer_memberships",
+    "outbound_request",
+    "outbound_target",
+    "outbound_url_validate",
     "pdf_seal",
     "resident_notice",
     "resident_notify",

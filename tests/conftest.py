@@ -34,6 +34,23 @@ def department(db: None) -> DepartmentFactory:
 
 
 @pytest.fixture
+def fake_dns(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[str]]:
+    """A host name → addresses table standing in for DNS in eid/outbound.py (no network); unknown
+    names do not resolve."""
+    from eid import outbound
+
+    table: dict[str, list[str]] = {}
+
+    def resolve(host: str, port: int) -> list[str]:
+        if host not in table:
+            raise OSError("Name or service not known")
+        return table[host]
+
+    monkeypatch.setattr(outbound, "resolve_host", resolve)
+    return table
+
+
+@pytest.fixture
 def officer_membership_factory() -> type[OfficerMembershipFactory]:
     return OfficerMembershipFactory
 

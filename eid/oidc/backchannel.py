@@ -8,26 +8,26 @@ Celery task that retries network errors and 5xx answers with exponential backoff
 
 The `sub` is the one the client knows (pairwise per sector, stable per department); `sid` is not
 sent, so discovery says `backchannel_logout_session_supported: false`.
+
+The URI is the partner's to choose: the post goes through eid/outbound.py (public addresses only,
+pinned to the checked address, no redirects — one would re-send the token somewhere not registered).
 """
 
-import ipaddress
 import logging
-import socket
 import time
 import uuid
 from collections.abc import Iterable
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode
 
-import requests
 from allauth.idp.oidc.adapter import get_adapter
 from allauth.idp.oidc.models import Client, Token
-from django.conf import settings
 from django.db import transaction
 from django.http import HttpRequest
 
 from eid.oidc.clients import client_profile
 from eid.oidc.id_tokens import id_token_sign
+from eid.outbound import OutboundError, outbound_request
 from eid.public import User, audit_log
 
 logger = logging.getLogger(__name__)
@@ -42,31 +42,6 @@ _GRANT_TYPES = [Token.Type.ACCESS_TOKEN, Token.Type.REFRESH_TOKEN]
 
 class BackchannelTemporaryError(Exception):
     """The client did not answer, or answered 5xx: worth trying again later."""
-
-
-def target_refusal(uri: str) -> str | None:
-    """Why the provider will not post to this URI, or None.
-
-    In production every address the host resolves to must be public: a partner must not make the
-    provider's network reach internal services. Elsewhere (make run, tests) local receivers are fine.
-    The name is resolved again by the HTTP client, so a DNS answer that changes in between is not
-    caught here; posts carry only the logout token and only the status is kept.
-    """
-    if getattr(settings, "PORTAL_ENVIRONMENT", "") != "production":
-        return None
-    parts = urlsplit(uri)
-    try:
-        port = parts.port or 443
-        infos = socket.getaddrinfo(parts.hostname or "", port, type=socket.SOCK_STREAM)
-    except (OSError, UnicodeError, ValueError):
-        return "unresolvable"
-    for info in infos:
-        address = ipaddress.ip_address(str(info[4][0]).split("%")[0])
-        if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-            address = address.ipv4_mapped
-        if not address.is_global:
-            return "not-public-address"
-    return None
 
 
 def backchannel_logout_uri(client: Client) -> str | None:
@@ -151,24 +126,28 @@ def backchannel_logout_deliver(
     if client is None or uri is None:
         return "skipped"
     detail: dict[str, Any] = {"client_id": client_id, "reason": reason, "attempt": attempt + 1}
-    if refusal := target_refusal(uri):
-        _audit(user_id, "oidc.backchannel_logout_failed", {**detail, "error": refusal, "permanent": True})
-        return "refused"
     token = logout_token_create(client=client, sub=sub)
     try:
-        response = requests.post(
+        response = outbound_request(
+            "POST",
             uri,
-            data={"logout_token": token},
+            body=urlencode({"logout_token": token}).encode(),
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
             timeout=POST_TIMEOUT_SECONDS,
-            # A redirect would re-send the token somewhere not registered.
-            allow_redirects=False,
         )
-    except requests.RequestException as error:
-        status, detail["error"] = None, type(error).__name__
+    except OutboundError as error:
+        if error.refused:  # the URI points inside the provider's network (or is not https)
+            _audit(
+                user_id,
+                "oidc.backchannel_logout_failed",
+                {**detail, "error": error.reason, "permanent": True},
+            )
+            return "refused"
+        status, detail["error"] = None, error.reason
         # In process (no worker) a retry would hold up the resident's sign-out for another timeout.
-        final_attempt = final_attempt or (give_up_on_timeout and isinstance(error, requests.Timeout))
+        final_attempt = final_attempt or (give_up_on_timeout and error.reason == "timeout")
     else:
-        status = response.status_code
+        status = response.status
         detail["status"] = status
         if 200 <= status < 300:
             _audit(user_id, "oidc.backchannel_logout_sent", detail)

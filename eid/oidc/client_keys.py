@@ -1,23 +1,22 @@
 """Clients' public keys for private_key_jwt: checked at registration, fetched from a jwks_uri.
 
 A registered JWK Set holds public signing keys only (EC P-256, or RSA of 2048 bits or more). A
-jwks_uri is fetched over https (plain http only for a loopback host), without redirects, with a
-timeout and a size cap, and cached in the shared cache.
+jwks_uri is fetched through eid/outbound.py (https, public addresses only and pinned to the checked
+one, no redirects, a deadline, at most JWKS_MAX_BYTES) and cached in the shared cache.
 """
 
 import hashlib
 import json
 import logging
 from typing import Any
-from urllib.parse import urlsplit
 
 import jwt
-import requests
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+
+from eid.outbound import OutboundError, outbound_request, outbound_url_validate
 
 logger = logging.getLogger(__name__)
 
@@ -28,21 +27,31 @@ JWKS_CACHE_SECONDS = 10 * 60
 JWKS_REFETCH_COOLDOWN_SECONDS = 10
 # After a failed fetch, requests naming that jwks_uri fail fast for this long.
 JWKS_FAILURE_SECONDS = 30
-JWKS_FETCH_TIMEOUT = (3.05, 5)  # (connect, read) seconds
+JWKS_FETCH_TIMEOUT = 5.0  # seconds for the whole exchange
+# Members of a JWK that belong to a private (or symmetric) key (RFC 7518 §6): never taken from a
+# client, whether registered, fetched from a jwks_uri or sent in a DPoP proof.
 PRIVATE_MEMBERS = frozenset({"d", "p", "q", "dp", "dq", "qi", "oth", "k"})
 MIN_RSA_BITS = 2048
-LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 
 
 class JwksFetchError(Exception):
     """The jwks_uri could not be used (unreachable, not https, too large, not a JWK Set)."""
 
 
+def jwk_has_private_material(jwk: dict[str, Any]) -> bool:
+    return bool(PRIVATE_MEMBERS & set(jwk))
+
+
 def public_key(jwk: dict[str, Any], *, alg: str | None = None) -> Any:
     """The cryptography public key of one JWK; ValidationError if it is not an acceptable public
     signing key (EC P-256, or RSA of 2048 bits or more), or does not fit `alg`."""
-    if PRIVATE_MEMBERS & set(jwk):
-        raise ValidationError(_("The JWK Set must contain public keys only."))
+    if jwk_has_private_material(jwk):
+        raise ValidationError(
+            _(
+                "The JWK Set contains private key material. Register public keys only, and replace "
+                "the key pair: the private key has left your systems."
+            )
+        )
     kty = jwk.get("kty")
     if kty == "EC":
         if jwk.get("crv") != "P-256" or alg not in (None, "ES256"):
@@ -89,14 +98,13 @@ def jwks_validate(jwks: Any) -> dict[str, Any]:
 
 
 def jwks_uri_validate(uri: str) -> str:
-    """https only (plain http only for a loopback address outside production: development, tests)."""
-    parts = urlsplit(uri)
-    if parts.scheme == "https" and parts.hostname:
-        return uri
-    production = getattr(settings, "PORTAL_ENVIRONMENT", "") == "production"
-    if parts.scheme == "http" and parts.hostname in LOOPBACK_HOSTS and not production:
-        return uri
-    raise ValidationError(_("The jwks_uri must use https."))
+    """https only (plain http only to a loopback host where OUTBOUND_ALLOW_LOOPBACK_HTTP: dev, tests).
+    Its addresses are checked at each fetch."""
+    try:
+        outbound_url_validate(uri)
+    except OutboundError:
+        raise ValidationError(_("The jwks_uri must use https.")) from None
+    return uri
 
 
 def _jwks_cache_key(uri: str) -> str:
@@ -129,35 +137,31 @@ def remote_jwks(uri: str, *, refresh: bool = False) -> dict[str, Any]:
 
 
 def fetch_jwks(uri: str) -> dict[str, Any]:
-    """GET the JWK Set: no redirects, a timeout, and at most JWKS_MAX_BYTES read."""
-    from eid.oidc.backchannel import target_refusal  # imported here: backchannel imports this module
-
+    """GET the JWK Set along the SSRF-safe outbound path, at most JWKS_MAX_BYTES."""
     try:
         jwks_uri_validate(uri)
     except ValidationError:
         raise JwksFetchError("jwks_uri is not https") from None
-    # In production a partner's jwks_uri must not make the portal reach its own network.
-    if refusal := target_refusal(uri):
-        raise JwksFetchError(f"jwks_uri refused: {refusal}")
     try:
-        with requests.get(
+        response = outbound_request(
+            "GET",
             uri,
-            timeout=JWKS_FETCH_TIMEOUT,
-            stream=True,
-            allow_redirects=False,
             headers={"Accept": "application/jwk-set+json, application/json"},
-        ) as response:
-            if response.status_code != 200:
-                raise JwksFetchError(f"jwks_uri answered {response.status_code}")
-            body = b""
-            for chunk in response.iter_content(chunk_size=8192):
-                body += chunk
-                if len(body) > JWKS_MAX_BYTES:
-                    raise JwksFetchError("jwks_uri document too large")
-        document = json.loads(body)
-    except (requests.RequestException, ValueError) as error:
+            timeout=JWKS_FETCH_TIMEOUT,
+            max_bytes=JWKS_MAX_BYTES,
+        )
+    except OutboundError as error:
         logger.warning("Fetching a client's jwks_uri failed: %s", error)
-        raise JwksFetchError(f"jwks_uri fetch failed: {error}") from None
+        # "refused": the URI points inside the portal's network (or no longer resolves).
+        raise JwksFetchError(f"jwks_uri {'refused' if error.refused else 'fetch failed'}: {error}") from None
+    if response.status != 200:
+        raise JwksFetchError(f"jwks_uri answered {response.status}")
+    if response.truncated:
+        raise JwksFetchError("jwks_uri document too large")
+    try:
+        document = json.loads(response.body)
+    except ValueError:
+        raise JwksFetchError("jwks_uri document is not JSON") from None
     if not isinstance(document, dict) or not isinstance(document.get("keys"), list):
         raise JwksFetchError("jwks_uri document is not a JWK Set")
     return {"keys": document["keys"]}

@@ -26,6 +26,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.crypto import salted_hmac
 from oauthlib.oauth2.rfc6749 import errors
 
+from eid.oidc.client_keys import jwk_has_private_material
 from eid.oidc.clients import client_is_fapi
 from eid.oidc.replay import jti_first_use
 
@@ -39,7 +40,6 @@ CLOCK_SKEW = 10
 # Nonces rotate every NONCE_PERIOD; the current and the previous window are accepted.
 NONCE_PERIOD = 180
 _NONCE_SALT = "eid.oidc.dpop.nonce"
-_PRIVATE_MEMBERS = frozenset({"d", "p", "q", "dp", "dq", "qi", "oth", "k"})
 _MAX_PROOF_LENGTH = 8192
 _MIN_RSA_BITS = 2048
 
@@ -129,7 +129,7 @@ def _public_key(header: dict[str, Any]) -> tuple[Any, str]:
     jwk_dict = header.get("jwk")
     if not isinstance(jwk_dict, dict):
         raise InvalidDPoPProof(description="The proof's header has no `jwk`.")
-    if _PRIVATE_MEMBERS & set(jwk_dict):
+    if jwk_has_private_material(jwk_dict):
         raise InvalidDPoPProof(description="The proof's `jwk` must be a public key.")
     alg = header["alg"]
     expected_kty = "EC" if alg.startswith("ES") else "RSA"

@@ -1,6 +1,5 @@
 """What a partner registers for an application, checked before any client is created."""
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,33 +9,6 @@ from django.utils.translation import gettext as _
 from eid.oidc.client_keys import jwks_validate
 from eid.oidc.clients import client_uri_validate
 from eid.public import SCOPES
-
-# Members of a JWK that belong to a private (or symmetric) key (RFC 7518 §6): never registered.
-PRIVATE_JWK_MEMBERS = frozenset({"d", "p", "q", "dp", "dq", "qi", "oth", "k"})
-
-
-def jwks_public_validate(value: dict | str) -> dict:
-    """A JWK Set of public keys only: JSON with a non-empty `keys` list, each key with a `kty`."""
-    if isinstance(value, str):
-        try:
-            value = json.loads(value)
-        except ValueError as error:
-            raise ValidationError(_("The JWK Set is not valid JSON.")) from error
-    keys = value.get("keys") if isinstance(value, dict) else None
-    if not isinstance(keys, list) or not keys:
-        raise ValidationError(_('A JWK Set needs a non-empty "keys" list.'))
-    for key in keys:
-        if not isinstance(key, dict) or not isinstance(key.get("kty"), str):
-            raise ValidationError(_('Each key needs a "kty".'))
-        if PRIVATE_JWK_MEMBERS & set(key):
-            raise ValidationError(
-                _(
-                    "The JWK Set contains private key material. Register public keys only, and replace "
-                    "the key pair: the private key has left your systems."
-                )
-            )
-    # The provider's own rules for client keys (EC P-256 or RSA >= 2048, use "sig", unique kids).
-    return jwks_validate(value)
 
 
 @dataclass(frozen=True)
@@ -92,7 +64,8 @@ def registration_validate(registration: Registration) -> None:
     if registration.jwks_uri:
         check("jwks_uri", lambda: client_uri_validate(registration.jwks_uri))
     if registration.jwks is not None:
-        check("jwks", lambda: jwks_public_validate(registration.jwks))
+        # Public EC P-256 / RSA >= 2048 signing keys only, no private key material.
+        check("jwks", lambda: jwks_validate(registration.jwks))
     unknown = [scope for scope in registration.scopes if scope not in SCOPES]
     if unknown:
         errors["scopes"] = [_("Unknown scopes: %(scopes)s") % {"scopes": " ".join(unknown)}]

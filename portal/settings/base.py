@@ -224,10 +224,11 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Notifications: requests per minute per department API key (a key may have its own limit), and
 # delivery callbacks: https only, except loopback http where allowed (dev and tests).
 NOTIFICATIONS_API_RATE_LIMIT = env_int("NOTIFICATIONS_API_RATE_LIMIT", 3000)
-# Loopback callback URLs (and http to them) for dev and tests only; every other private, link-local
-# or reserved address is always refused (SSRF), at registration and again at each send.
-NOTIFICATIONS_CALLBACK_ALLOW_LOOPBACK_HTTP = False
 NOTIFICATIONS_CALLBACK_TIMEOUT = 5
+# Outbound requests to partners' and departments' URLs (eid/outbound.py: callbacks, webhooks,
+# back-channel logout, jwks_uri): loopback addresses (and plain http to them) for dev and tests only;
+# every other private, link-local or reserved address is always refused (SSRF).
+OUTBOUND_ALLOW_LOOPBACK_HTTP = False
 # Encrypts the callback signing secrets at rest (Fernet); the MFA key unless given its own.
 NOTIFICATIONS_ENCRYPTION_KEY = env_str("NOTIFICATIONS_ENCRYPTION_KEY", MFA_ENCRYPTION_KEY)
 # Email and SMS rows left in "sending" this long (a worker died mid-send) are retried by the sweeper.

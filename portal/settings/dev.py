@@ -10,5 +10,5 @@ DEBUG = True
 PORTAL_ENVIRONMENT = "development"
 VAR_DIR.mkdir(parents=True, exist_ok=True)  # noqa: F405
 
-# Delivery callbacks may go to a local receiver over http.
-NOTIFICATIONS_CALLBACK_ALLOW_LOOPBACK_HTTP = True
+# Callbacks, webhooks, back-channel logout and jwks_uri may reach a local receiver over http.
+OUTBOUND_ALLOW_LOOPBACK_HTTP = True

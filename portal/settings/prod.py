@@ -12,8 +12,8 @@ IDP_OIDC_PRIVATE_KEY = env_str("IDP_OIDC_PRIVATE_KEY")
 IDP_OIDC_EC_PRIVATE_KEY = env_str("IDP_OIDC_EC_PRIVATE_KEY")
 OIDC_PAIRWISE_KEY = env_str("OIDC_PAIRWISE_KEY")
 OIDC_CLIENT_SECRET_KEY = env_str("OIDC_CLIENT_SECRET_KEY")
-# Delivery callbacks never to loopback addresses in production, whatever a shared base says.
-NOTIFICATIONS_CALLBACK_ALLOW_LOOPBACK_HTTP = False
+# Outbound requests never to loopback addresses in production, whatever a shared base says.
+OUTBOUND_ALLOW_LOOPBACK_HTTP = False
 NOTIFICATIONS_ENCRYPTION_KEY = env_str("NOTIFICATIONS_ENCRYPTION_KEY", MFA_ENCRYPTION_KEY)
 
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)

@@ -15,5 +15,5 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 WHITENOISE_AUTOREFRESH = True
-# Delivery-callback tests post to an http.server on 127.0.0.1.
-NOTIFICATIONS_CALLBACK_ALLOW_LOOPBACK_HTTP = True
+# Outbound tests (callbacks, webhooks, back-channel logout, jwks_uri) reach an http.server on 127.0.0.1.
+OUTBOUND_ALLOW_LOOPBACK_HTTP = True

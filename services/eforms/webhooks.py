@@ -8,9 +8,9 @@ callback secrets are). Each new case is POSTed as JSON with
 
 so the receiver recomputes the HMAC over the timestamp and the exact body, compares in constant
 time, and refuses old timestamps (replays). Delivery goes through the notifications callbacks'
-SSRF-safe path (public https addresses only, checked at registration and at each send, pinned
-connection, no redirects, capped answer) and is retried by Celery with exponential backoff. At
-least once: a receiver de-duplicates by `id`.
+signed_post, that is eid's SSRF-safe outbound path (eid/outbound.py: public https addresses only,
+checked at registration and at each send, pinned connection, no redirects, capped answer), and is
+retried by Celery with exponential backoff. At least once: a receiver de-duplicates by `id`.
 """
 
 import hashlib

@@ -3,9 +3,7 @@ partner's stack would (python-jose against the published JWKS)."""
 
 import json
 import socket
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, HTTPServer
 from urllib.parse import parse_qs
 
 import jwt as pyjwt
@@ -21,6 +19,7 @@ from eid.actions import user_deactivate
 from eid.audit.models import AuditEvent
 from eid.oidc.backchannel import BACKCHANNEL_LOGOUT_EVENT, LOGOUT_TOKEN_SECONDS
 from eid.oidc.tasks import BACKCHANNEL_MAX_RETRIES
+from tests import receivers
 from tests.eid.oidc.flow import DISCOVERY, JWKS, Authorization, code_for, new_client
 
 pytestmark = pytest.mark.django_db
@@ -33,45 +32,17 @@ def _tasks_in_process(eager_unless_worker: None) -> None:
     """The receiver patches nothing, but the tests read its log right after the request."""
 
 
-class Receiver:
-    """A relying party's back-channel logout endpoint: http.server on 127.0.0.1 in a thread.
-
-    Answers each POST with the next status of `statuses` (the last one repeats)."""
+class Receiver(receivers.Receiver):
+    """A relying party's back-channel logout endpoint (answers the next of `statuses`, the last repeats)."""
 
     def __init__(self, statuses: tuple[int, ...] = (200,)) -> None:
-        self.posts: list[tuple[dict[str, str], bytes]] = []
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                receiver.posts.append((dict(self.headers), body))
-                status = statuses[min(len(receiver.posts), len(statuses)) - 1]
-                self.send_response(status)
-                self.send_header("Cache-Control", "no-store")
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = HTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}/oidc/backchannel-logout"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self) -> "Receiver":
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        super().__init__(statuses, path="/oidc/backchannel-logout")
 
     def logout_tokens(self) -> list[str]:
         tokens = []
-        for headers, body in self.posts:
-            assert headers["Content-Type"] == "application/x-www-form-urlencoded"
-            form = parse_qs(body.decode())
+        for request in self.requests:
+            assert request.headers["Content-Type"] == "application/x-www-form-urlencoded"
+            form = parse_qs(request.body.decode())
             assert list(form) == ["logout_token"]
             tokens.append(form["logout_token"][0])
         return tokens
@@ -176,7 +147,7 @@ def test_a_400_from_the_client_is_final_and_audited(
         signed_in_client(web, backchannel_logout_uri=receiver.url)
         with django_capture_on_commit_callbacks(execute=True):
             web.post("/en/accounts/logout/")
-    assert len(receiver.posts) == 1
+    assert len(receiver.requests) == 1
     failed = AuditEvent.objects.get(event_type="oidc.backchannel_logout_failed")
     assert failed.data["status"] == 400 and failed.data["permanent"] is True
 
@@ -191,7 +162,7 @@ def test_an_unreachable_client_does_not_break_sign_out_and_the_failure_is_audite
     failed = AuditEvent.objects.get(event_type="oidc.backchannel_logout_failed")
     assert failed.data["permanent"] is False
     assert failed.data["attempt"] == BACKCHANNEL_MAX_RETRIES + 1
-    assert failed.data["error"] == "ConnectionError"
+    assert failed.data["error"] == "connection"
 
 
 def test_withdrawing_access_tells_that_client_only(
@@ -208,7 +179,7 @@ def test_withdrawing_access_tells_that_client_only(
         assert response.status_code == 302
     [token] = bank_endpoint.logout_tokens()
     verified_logout_token(web, token, bank.new.client.id)
-    assert shop_endpoint.posts == []
+    assert shop_endpoint.requests == []
     assert Token.objects.filter(user=resident, client=shop.new.client).exists()
     assert AuditEvent.objects.get(event_type="oidc.backchannel_logout_sent").data["reason"] == "withdrawn"
 
@@ -227,7 +198,7 @@ def test_rp_initiated_logout_tells_the_other_clients_not_the_initiating_one(
         with django_capture_on_commit_callbacks(execute=True):
             response = web.post(LOGOUT, {**hint, "action": "logout", "csrfmiddlewaretoken": "x"})
         assert response.status_code == 302
-    assert bank_endpoint.posts == []
+    assert bank_endpoint.requests == []
     [token] = shop_endpoint.logout_tokens()
     assert verified_logout_token(web, token, shop.new.client.id)["sub"] == id_token_sub(web, shop_tokens)
     assert not Token.objects.filter(user=resident).exists()
@@ -271,21 +242,19 @@ def test_the_command_registers_the_logout_uris(capsys: pytest.CaptureFixture[str
         )
 
 
-def test_in_production_a_uri_inside_the_providers_network_is_never_called(
-    web: BrowserClient,
-    resident: object,
-    receiver: Receiver,
-    django_capture_on_commit_callbacks: object,
-    settings: object,
+def test_a_uri_inside_the_providers_network_is_never_called(
+    web: BrowserClient, resident: object, django_capture_on_commit_callbacks: object, fake_dns: dict
 ) -> None:
+    """The post goes through eid/outbound.py (tests/eid/test_outbound.py): a private address is refused,
+    permanently, before anything is sent."""
+    fake_dns["bcl.bank.example"] = ["10.0.0.7"]
     web.force_login(resident)
-    signed_in_client(web, backchannel_logout_uri=receiver.url)
-    settings.PORTAL_ENVIRONMENT = "production"
+    signed_in_client(web, backchannel_logout_uri="https://bcl.bank.example/logout")
     with django_capture_on_commit_callbacks(execute=True):
         assert web.post("/en/accounts/logout/").status_code == 302
-    assert receiver.posts == []
     failed = AuditEvent.objects.get(event_type="oidc.backchannel_logout_failed")
-    assert failed.data["error"] == "not-public-address" and failed.data["permanent"] is True
+    assert failed.data["error"] == "private" and failed.data["permanent"] is True
+    assert not AuditEvent.objects.filter(event_type="oidc.backchannel_logout_sent").exists()
 
 
 @pytest.mark.parametrize("alg", ["ES256", "PS256"])
@@ -334,7 +303,7 @@ def test_a_real_worker_posts_the_logout_token_and_retries_a_503(
         bank, _ = signed_in_client(web, backchannel_logout_uri=receiver.url)
         assert web.post("/en/accounts/logout/").status_code == 302  # committed: the task is queued
         deadline = time.monotonic() + 90
-        while len(receiver.posts) < 2 and time.monotonic() < deadline:
+        while len(receiver.requests) < 2 and time.monotonic() < deadline:
             time.sleep(0.2)
     tokens = receiver.logout_tokens()
     assert len(tokens) == 2
@@ -370,4 +339,4 @@ def test_in_process_a_client_that_does_not_answer_is_given_up_after_one_timeout(
     finally:
         silent.close()
     failed = AuditEvent.objects.get(event_type="oidc.backchannel_logout_failed")
-    assert failed.data["error"] == "ReadTimeout" and failed.data["attempt"] == 1
+    assert failed.data["error"] == "timeout" and failed.data["attempt"] == 1

@@ -489,7 +489,7 @@ def test_the_par_endpoint_accepts_an_assertion(web, partner, key, aud) -> None:
 def test_in_production_a_jwks_uri_must_be_public_https(settings) -> None:
     from eid.oidc.client_keys import JwksFetchError, fetch_jwks, jwks_uri_validate
 
-    settings.PORTAL_ENVIRONMENT = "production"
+    settings.OUTBOUND_ALLOW_LOOPBACK_HTTP = False  # as in production
     with pytest.raises(ValidationError):
         jwks_uri_validate("http://127.0.0.1:8000/jwks.json")
     for internal in (

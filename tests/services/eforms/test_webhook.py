@@ -5,55 +5,16 @@ notifications callbacks' SSRF-safe path; the secret is stored encrypted."""
 import hashlib
 import hmac
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 
 from eid.public import ApplicationError
 from services.eforms import actions, webhooks
 from services.eforms.models import DepartmentWebhook
+from tests.receivers import Receiver
 from tests.services.eforms.case_helpers import make_submission
 
 SECRET = "a-long-department-secret-123"
-
-
-class Receiver:
-    """A department system on 127.0.0.1: answers the queued statuses in turn, then 200."""
-
-    def __init__(self, statuses: list[int]) -> None:
-        self.statuses = list(statuses)
-        self.requests: list[dict] = []
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                length = int(self.headers["Content-Length"])
-                receiver.requests.append({"headers": dict(self.headers), "body": self.rfile.read(length)})
-                status = receiver.statuses.pop(0) if receiver.statuses else 200
-                self.send_response(status)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = HTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}/eforms-hook"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self) -> "Receiver":
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
-@pytest.fixture(autouse=True)
-def _loopback_allowed(settings: object) -> None:
-    settings.NOTIFICATIONS_CALLBACK_ALLOW_LOOPBACK_HTTP = True
 
 
 def _verify(headers: dict, body: bytes) -> bool:
@@ -68,7 +29,7 @@ def _verify(headers: dict, body: bytes) -> bool:
 def test_new_submission_is_posted_signed_and_retried_after_a_503(
     parking, applicant, transport, django_capture_on_commit_callbacks
 ):
-    with Receiver([503]) as receiver:
+    with Receiver((503, 200)) as receiver:
         webhooks.webhook_set(department=transport, url=receiver.url, secret=SECRET, by=None)
         submission = make_submission(parking, applicant)
         with django_capture_on_commit_callbacks(execute=True):
@@ -78,26 +39,26 @@ def test_new_submission_is_posted_signed_and_retried_after_a_503(
     assert DepartmentWebhook.objects.get(department=transport).last_result == "sent"
     _first, second = receiver.requests
     for request in receiver.requests:
-        assert _verify(request["headers"], request["body"])
+        assert _verify(request.headers, request.body)
         assert webhooks.verify(
             SECRET,
-            request["headers"]["X-Eforms-Timestamp"],
-            request["body"],
-            request["headers"]["X-Eforms-Signature"],
+            request.headers["X-Eforms-Timestamp"],
+            request.body,
+            request.headers["X-Eforms-Signature"],
         )
-    payload = json.loads(second["body"])
+    payload = json.loads(second.body)
     assert payload["event"] == "submission.created"
     assert payload["reference"] == submission.reference
     assert payload["id"] == str(submission.public_id)
     assert payload["url"].startswith("/api/v1/eforms/submissions/")
     assert "answers" not in payload  # fetched through the authenticated API
     # A tampered body or another secret does not verify.
-    assert not _verify(second["headers"], second["body"].replace(b"submission", b"Submission"))
+    assert not _verify(second.headers, second.body.replace(b"submission", b"Submission"))
     assert not webhooks.verify(
         "another-secret-entirely",
-        second["headers"]["X-Eforms-Timestamp"],
-        second["body"],
-        second["headers"]["X-Eforms-Signature"],
+        second.headers["X-Eforms-Timestamp"],
+        second.body,
+        second.headers["X-Eforms-Signature"],
     )
 
 
@@ -108,7 +69,7 @@ def test_an_old_timestamp_does_not_verify():
 
 
 def test_retries_stop_after_the_limit(parking, applicant, transport):
-    with Receiver([500] * 20) as receiver:
+    with Receiver((500,)) as receiver:
         webhooks.webhook_set(department=transport, url=receiver.url, secret=SECRET, by=None)
         submission = make_submission(parking, applicant)
         result = webhooks.webhook_deliver_task.delay(submission.pk).get()
@@ -140,17 +101,17 @@ def test_internal_or_plain_http_addresses_are_refused_at_registration(transport,
 
 
 def test_loopback_refused_outside_development(transport, settings):
-    settings.NOTIFICATIONS_CALLBACK_ALLOW_LOOPBACK_HTTP = False
+    settings.OUTBOUND_ALLOW_LOOPBACK_HTTP = False
     with pytest.raises(ApplicationError):
         webhooks.webhook_set(department=transport, url="https://127.0.0.1/hook", secret=SECRET, by=None)
 
 
 def test_a_name_that_now_resolves_inside_is_refused_at_send(parking, applicant, transport, monkeypatch):
-    from services.notifications import callbacks
+    from eid import outbound
 
-    monkeypatch.setattr(callbacks, "resolve_host", lambda host, port: ["93.184.216.34"])
+    monkeypatch.setattr(outbound, "resolve_host", lambda host, port: ["93.184.216.34"])
     webhooks.webhook_set(department=transport, url="https://permits.example/hook", secret=SECRET, by=None)
-    monkeypatch.setattr(callbacks, "resolve_host", lambda host, port: ["10.1.2.3"])  # DNS rebinding
+    monkeypatch.setattr(outbound, "resolve_host", lambda host, port: ["10.1.2.3"])  # DNS rebinding
     submission = make_submission(parking, applicant)
     assert webhooks.webhook_deliver(submission_id=submission.pk) == "refused"
 

@@ -3,18 +3,18 @@
 import hashlib
 import hmac
 import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
+from eid import outbound
 from eid.public import ApplicationError
 from services.notifications import actions, callbacks
 from services.notifications.models import ApiKey, Broadcast, Notification
 from tests.factories import UserFactory
+from tests.receivers import Receiver
 from tests.services.notifications.conftest import PERSONALISATION
 
 URL = "/api/v1/notifications/"
@@ -31,7 +31,7 @@ def fresh_cache() -> Iterator[None]:
 @pytest.fixture(autouse=True)
 def public_dns(monkeypatch: pytest.MonkeyPatch) -> None:
     """Host names resolve to a public address, without asking the network."""
-    monkeypatch.setattr(callbacks, "resolve_host", lambda host, port: ["93.184.216.34"])
+    monkeypatch.setattr(outbound, "resolve_host", lambda host, port: ["93.184.216.34"])
 
 
 def api(key: str) -> APIClient:
@@ -118,39 +118,6 @@ def test_the_default_limit_comes_from_the_settings(
 # Delivery callbacks -----------------------------------------------------------------------------
 
 
-class Receiver:
-    """An http.server on 127.0.0.1 in a thread; answers 500 to the first `failures` requests."""
-
-    def __init__(self, failures: int = 0) -> None:
-        self.requests: list[tuple[dict[str, str], bytes]] = []
-        self.failures = failures
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                data = self.rfile.read(int(self.headers["Content-Length"]))
-                receiver.requests.append((dict(self.headers), data))
-                failing = len(receiver.requests) <= receiver.failures
-                self.send_response(500 if failing else 200)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = HTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}/callbacks/notify"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self) -> "Receiver":
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
 def verified(headers: dict[str, str], data: bytes) -> dict:
     expected = "sha256=" + hmac.new(SECRET.encode(), data, hashlib.sha256).hexdigest()
     assert hmac.compare_digest(headers[callbacks.SIGNATURE_HEADER], expected)
@@ -161,7 +128,7 @@ def verified(headers: dict[str, str], data: bytes) -> dict:
 def test_each_final_status_is_posted_signed_to_the_callback_url_with_retries(
     permit_template: object, live_key: str, resident: object, django_capture_on_commit_callbacks: object
 ) -> None:
-    with Receiver(failures=1) as receiver:
+    with Receiver((500, 200)) as receiver:
         callbacks.api_key_callback_set(
             api_key=ApiKey.objects.get(key_type="live"), url=receiver.url, secret=SECRET
         )
@@ -170,7 +137,7 @@ def test_each_final_status_is_posted_signed_to_the_callback_url_with_retries(
         assert response.status_code == 201
     # Two channels (inbox, email), one refused delivery retried: three requests, all signed.
     assert len(receiver.requests) == 3
-    payloads = [verified(headers, data) for headers, data in receiver.requests]
+    payloads = [verified(request.headers, request.body) for request in receiver.requests]
     ids = {n["id"] for n in response.json()["notifications"]}
     assert {p["id"] for p in payloads} == ids
     assert all(p["status"] == "delivered" and p["reference"] == "case-9" for p in payloads)
@@ -202,10 +169,10 @@ def test_a_failure_is_posted_and_a_tampered_body_does_not_verify(
                 format="json",
             )
         assert response.status_code == 201
-    statuses = [verified(headers, data)["status"] for headers, data in receiver.requests]
+    statuses = [verified(request.headers, request.body)["status"] for request in receiver.requests]
     # Each failed attempt is reported, the last one after the retries are spent.
     assert set(statuses) == {"temporary-failure"} and len(statuses) >= 2
-    headers, data = receiver.requests[0]
+    headers, data = receiver.requests[0].headers, receiver.requests[0].body
     with pytest.raises(AssertionError):
         verified(headers, data.replace(b"temporary-failure", b"delivered"))
 
@@ -233,7 +200,7 @@ def test_a_callback_url_must_be_https_or_loopback_in_tests(url: str, live_key: s
 
 
 def test_loopback_http_is_refused_outside_dev_and_tests(settings: object, live_key: str) -> None:
-    settings.NOTIFICATIONS_CALLBACK_ALLOW_LOOPBACK_HTTP = False
+    settings.OUTBOUND_ALLOW_LOOPBACK_HTTP = False
     with pytest.raises(ApplicationError):
         callbacks.api_key_callback_set(
             api_key=ApiKey.objects.get(), url="http://127.0.0.1:9/cb", secret=SECRET
@@ -262,7 +229,7 @@ def test_a_real_worker_posts_the_signed_callback(
         deadline = time.monotonic() + 60
         while not receiver.requests and time.monotonic() < deadline:
             time.sleep(0.1)
-    (only,) = [verified(headers, data) for headers, data in receiver.requests]
+    (only,) = [verified(request.headers, request.body) for request in receiver.requests]
     assert only["id"] == response.json()["notifications"][0]["id"] and only["status"] == "delivered"
 
 
