@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy
 from eid.public import ApplicationError, User, audit_log, resident_notify, sign_for_resident
 from services.eforms.definition import (
     fields_by_key,
+    iter_fields,
     prefill_scopes,
     validate_definition,
     visible_answers,
@@ -116,6 +117,22 @@ def draft_prefilled(*, draft: Draft) -> dict[str, Any]:
     return prefill_values(user=draft.resident, definition=draft.version.definition)
 
 
+def _locked(draft: Draft) -> Draft:
+    """The draft re-read under a row lock, reusing the already loaded form, version and resident.
+
+    A published version never changes (FormVersion.save), so its definition need not be read again
+    inside the transaction; the row itself (answers, page, expiry) is what the lock protects."""
+    locked = Draft.objects.select_for_update().get(pk=draft.pk)
+    for relation in ("version", "form", "resident"):
+        cached = Draft._meta.get_field(relation).get_cached_value(draft, None)
+        if cached is not None and getattr(locked, f"{relation}_id") == cached.pk:
+            setattr(locked, relation, cached)
+    return locked
+
+
+SAVED_FIELDS = ["answers", "current_page", "checked_at", "expires_at", "updated_at"]
+
+
 def draft_save_page(
     *, draft: Draft, page_key: str, answers: dict[str, Any], uploads: dict[str, Any], next_page: str
 ) -> Draft:
@@ -125,55 +142,71 @@ def draft_save_page(
     stored_files: list[str] = []
     try:
         with transaction.atomic():
-            draft = Draft.objects.select_for_update().get(pk=draft.pk)
+            draft = _locked(draft)
             merged = {**draft.answers, **answers}
             # Answers of this page's questions left empty are removed (e.g. a cleared optional field).
             page = next(page for page in definition["pages"] if page["key"] == page_key)
             for field in page["fields"]:
                 if field["type"] != "file" and field["key"] not in answers:
                     merged.pop(field["key"], None)
-            for key, upload in uploads.items():
-                attachment = _attachment_store(draft=draft, field=key, upload=upload)
-                stored_files.append(attachment.file.name)
+            for key, attachment in _attachments_store(
+                draft=draft, uploads=uploads, stored=stored_files
+            ).items():
                 merged[key] = str(attachment.public_id)
             # Prefilled values are never taken from the post; they are not stored as answers either.
-            for key in draft_prefilled(draft=draft):
+            prefilled = draft_prefilled(draft=draft)
+            for key in prefilled:
                 merged.pop(key, None)
-            kept = visible_answers(definition, {**merged, **draft_prefilled(draft=draft)})
+            kept = visible_answers(definition, {**merged, **prefilled})
             draft.answers = {key: value for key, value in merged.items() if key in kept}
-            _drop_hidden_attachments(draft)
+            # Files are only orphaned when a file question's answer was just dropped (hidden now);
+            # a replaced file is removed by _attachments_store.
+            file_keys = {ref.field["key"] for ref in iter_fields(definition) if ref.field["type"] == "file"}
+            if file_keys & (set(merged) - set(draft.answers)):
+                _drop_hidden_attachments(draft)
             draft.current_page = next_page
             draft.checked_at = None
             draft.expires_at = _expiry(draft.version)
-            draft.save()
+            draft.save(update_fields=SAVED_FIELDS)
     except Exception:
         _remove_files(stored_files)
         raise
     return draft
 
 
-def _attachment_store(*, draft: Draft, field: str, upload: Any) -> Attachment:
-    """Save an already sniffed upload in private storage, replacing the question's earlier file."""
-    digest = hashlib.sha256()
-    for chunk in upload.chunks():
-        digest.update(chunk)
-    upload.seek(0)
-    for old in draft.attachments.filter(field=field):
-        name = old.file.name
-        old.delete()
-        transaction.on_commit(lambda name=name: _remove_files([name]))
-    attachment = Attachment(
-        resident=draft.resident,
-        draft=draft,
-        field=field,
-        original_name=(upload.name or "upload")[-200:],
-        content_type=upload.sniffed_content_type,
-        size=upload.size,
-        sha256=digest.hexdigest(),
-    )
-    attachment.file.save("upload", upload, save=False)
-    attachment.save()
-    return attachment
+def _attachments_store(*, draft: Draft, uploads: dict[str, Any], stored: list[str]) -> dict[str, Attachment]:
+    """Save already sniffed uploads in private storage, replacing the questions' earlier files.
+
+    A fixed number of queries however many files a page has: one read and one delete of the files
+    replaced, one insert of the new rows. Each written file name is appended to `stored` at once,
+    so the caller removes it again if the transaction fails."""
+    if not uploads:
+        return {}
+    replaced = list(draft.attachments.filter(field__in=list(uploads)).values_list("pk", "file"))
+    if replaced:
+        Attachment.objects.filter(pk__in=[pk for pk, _name in replaced]).delete()
+        names = [name for _pk, name in replaced]
+        transaction.on_commit(lambda: _remove_files(names))
+    created = {}
+    for field, upload in uploads.items():
+        digest = hashlib.sha256()
+        for chunk in upload.chunks():
+            digest.update(chunk)
+        upload.seek(0)
+        attachment = Attachment(
+            resident_id=draft.resident_id,
+            draft=draft,
+            field=field,
+            original_name=(upload.name or "upload")[-200:],
+            content_type=upload.sniffed_content_type,
+            size=upload.size,
+            sha256=digest.hexdigest(),
+        )
+        attachment.file.save("upload", upload, save=False)
+        stored.append(attachment.file.name)
+        created[field] = attachment
+    Attachment.objects.bulk_create(created.values())
+    return created
 
 
 def _drop_hidden_attachments(draft: Draft) -> None:
@@ -278,12 +311,15 @@ def _next_reference(prefix: str) -> str:
     return f"{prefix}-{year}-{sequence.last_value:06d}"
 
 
-def submission_from_draft(*, draft_id: Any, citizen: User, request: HttpRequest | None = None) -> Submission:
+def submission_from_draft(
+    *, draft_id: Any, citizen: User, request: HttpRequest | None = None, checked_now: bool = False
+) -> Submission:
     """Turn the resident's draft into a submission, once.
 
     Refused (ApplicationError) if the version is no longer published, an answer is missing, or a
     signature is required and the second factor is not fresh (PermissionDeniedError step_up_required).
-    A second call for the same draft returns the submission made by the first.
+    A second call for the same draft returns the submission made by the first. `checked_now`: the
+    resident has just confirmed check-your-answers (the check page's own post), in this transaction.
     """
     with transaction.atomic():
         draft = (
@@ -298,12 +334,14 @@ def submission_from_draft(*, draft_id: Any, citizen: User, request: HttpRequest 
                 return done
             raise ApplicationError(_("This application was not found."), code="not_found")
         version = draft.version
+        if version.form_id == draft.form_id:
+            version.form = draft.form  # the same row, already joined
         _require_open(version)
         answers, prefilled = final_answers(draft=draft)
         missing = missing_answers(draft=draft, answers=answers)
         if missing:
             raise ApplicationError(_("Some questions still need an answer."), code="incomplete")
-        if draft.checked_at is None:
+        if draft.checked_at is None and not checked_now:
             raise ApplicationError(_("Check your answers before you send them."), code="not_checked")
         form = draft.form
         submission = Submission(

@@ -56,6 +56,7 @@ def published_form_by_slug(*, slug: str) -> tuple[Form, FormVersion]:
     form = published_forms().filter(slug=slug).first()
     if form is None or form.published_version is None:
         raise Http404
+    form.published_version.form = form  # the same row: no second read for version.form
     return form, form.published_version
 
 
@@ -68,6 +69,8 @@ def access_draft_by_public_id(*, citizen: User, public_id: object) -> Draft:
     )
     if draft is None:
         raise Http404
+    if draft.version.form_id == draft.form_id:
+        draft.version.form = draft.form  # the same row: no second read for version.form
     return draft
 
 

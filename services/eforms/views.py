@@ -216,7 +216,9 @@ def page(request: HttpRequest, draft_id: Any, page_key: str) -> HttpResponse:
         return HttpResponseRedirect(_next_step_url(draft))
     current = pages[keys.index(page_key)]
     back_to_check = request.GET.get("return") == "check"
-    files_present = set(draft.attachments.values_list("field", flat=True))
+    has_files = any(field["type"] == "file" for field in current["fields"])
+    # Only a page with a file question needs to know the draft's files (required-ness, links).
+    files_present = set(draft.attachments.values_list("field", flat=True)) if has_files else set()
     page_prefilled = {
         field["key"]: prefilled[field["key"]] for field in current["fields"] if field["key"] in prefilled
     }
@@ -277,7 +279,9 @@ def page(request: HttpRequest, draft_id: Any, page_key: str) -> HttpResponse:
         back_url = reverse("eforms:consent", kwargs={"draft_id": draft.public_id})
     else:
         back_url = reverse("eforms:start", kwargs={"slug": draft.form.slug})
-    attachments = {attachment.field: attachment for attachment in draft.attachments.all()}
+    attachments = (
+        {attachment.field: attachment for attachment in draft.attachments.all()} if has_files else {}
+    )
     items = _page_items(form, current, combined, page_prefilled, attachments)
     return render(
         request,
@@ -291,7 +295,7 @@ def page(request: HttpRequest, draft_id: Any, page_key: str) -> HttpResponse:
             "step": position + 1,
             "steps": len(keys),
             "back_url": back_url,
-            "multipart": any(field["type"] == "file" for field in current["fields"]),
+            "multipart": has_files,
         },
         status=status,
     )
@@ -390,8 +394,7 @@ def closed(request: HttpRequest, draft_id: Any) -> HttpResponse:
 # Check your answers, sign, submit -----------------------------------------------------------------
 
 
-def _summary(draft: Draft) -> tuple[list[dict], list[actions.MissingAnswer]]:
-    answers, prefilled = actions.final_answers(draft=draft)
+def _summary(draft: Draft, answers: dict[str, Any], prefilled: dict[str, Any]) -> list[dict[str, Any]]:
     attachments = {str(attachment.public_id): attachment for attachment in draft.attachments.all()}
     sections = []
     for current in visible_pages(draft.version.definition, answers):
@@ -413,7 +416,7 @@ def _summary(draft: Draft) -> tuple[list[dict], list[actions.MissingAnswer]]:
                 }
             )
         sections.append({"title": localised(current["title"]), "rows": rows})
-    return sections, actions.missing_answers(draft=draft, answers=answers)
+    return sections
 
 
 @require_http_methods(["GET", "POST"])
@@ -423,13 +426,16 @@ def check(request: HttpRequest, draft_id: Any) -> HttpResponse:
         return draft
     if response := _step_up(request, draft.version) or _closed_guard(draft):
         return response
-    sections, missing = _summary(draft)
+    answers, prefilled = actions.final_answers(draft=draft)
+    missing = actions.missing_answers(draft=draft, answers=answers)
     version = draft.version
     if request.method == "POST" and not missing:
-        actions.draft_mark_checked(draft=draft)
         if version.signature_required:
+            actions.draft_mark_checked(draft=draft)
             return redirect("eforms:sign", draft_id=draft.public_id)
-        return _submit(request, draft.public_id)
+        # Confirmed here and sent in one transaction (the draft is not marked checked separately).
+        return _submit(request, draft.public_id, checked_now=True)
+    sections = _summary(draft, answers, prefilled)
     return render(
         request,
         "eforms/check.html",
@@ -452,9 +458,11 @@ def _reauthenticate(request: HttpRequest, draft: Draft) -> HttpResponse:
     return redirect(f"{reverse('mfa_reauthenticate')}?{urlencode({'next': here})}")
 
 
-def _submit(request: HttpRequest, draft_id: Any) -> HttpResponse:
+def _submit(request: HttpRequest, draft_id: Any, *, checked_now: bool = False) -> HttpResponse:
     try:
-        submission = actions.submission_from_draft(draft_id=draft_id, citizen=request.user, request=request)
+        submission = actions.submission_from_draft(
+            draft_id=draft_id, citizen=request.user, request=request, checked_now=checked_now
+        )
     except PermissionDeniedError as error:
         if error.code == "step_up_required":
             return _reauthenticate(request, _draft(request, draft_id))
