@@ -68,7 +68,9 @@ def _run(args: argparse.Namespace, capture: type, connection: object) -> None:
     client.force_login(user)
     session = client.session
     session["account_authentication_methods_user"] = str(user.pk)
-    session["account_authentication_methods"] = [{"method": "password", "at": time.time(), "email": user.email}]
+    session["account_authentication_methods"] = [
+        {"method": "password", "at": time.time(), "email": user.email}
+    ]
     session.save()
     pages = version.definition["pages"]
     base = "/en/services/eforms"
@@ -107,7 +109,9 @@ def _run(args: argparse.Namespace, capture: type, connection: object) -> None:
         journey()
     profiler.disable()
     total = time.perf_counter() - started
-    print(f"{args.journeys} journeys in {total:.2f} s: {args.journeys / total:.1f} submissions/s (one process)")
+    print(
+        f"{args.journeys} journeys in {total:.2f} s: {args.journeys / total:.1f} submissions/s (one process)"
+    )
     print(f"{'POST':<16} {'queries':>8} {'p50 ms':>8} {'max ms':>8}")
     for name, values in counts.items():
         spread = f"{min(values)}" if min(values) == max(values) else f"{min(values)}-{max(values)}"
