@@ -33,6 +33,7 @@ class Receiver:
     ) -> None:
         self.requests: list[Received] = []
         self.statuses = list(statuses)
+        self.body = body  # what each answer carries (a test may change it between requests)
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -43,11 +44,11 @@ class Receiver:
                 self.send_response(status)
                 for name, value in (headers or {}).items():
                     self.send_header(name, value)
-                self.send_header("Content-Length", str(len(body)))
+                self.send_header("Content-Length", str(len(receiver.body)))
                 self.end_headers()
                 # The portal stops reading at its cap and hangs up.
                 with contextlib.suppress(BrokenPipeError, ConnectionResetError):
-                    self.wfile.write(body)
+                    self.wfile.write(receiver.body)
 
             do_GET = do_POST = _answer
 

@@ -1,11 +1,9 @@
 """A partner's side of private_key_jwt: its own keys, its JWK Set, and signed client assertions."""
 
 import json
-import threading
 import time
 import uuid
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import jwt
@@ -13,6 +11,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from django.conf import settings
 
 from eid.oidc.client_assertions import JWT_BEARER
+from tests.receivers import Receiver
 
 TOKEN_URL_PATH = "/identity/o/api/token"
 
@@ -76,38 +75,21 @@ def assertion_params(assertion: str) -> dict[str, str]:
     return {"client_assertion_type": JWT_BEARER, "client_assertion": assertion}
 
 
-class JwksServer:
+class JwksServer(Receiver):
     """A partner's jwks_uri: a real HTTP server on a free loopback port, in a thread."""
 
     def __init__(self, jwks: dict[str, Any]) -> None:
+        super().__init__(headers={"Content-Type": "application/json"}, path="/jwks.json")
         self.jwks = jwks
-        self.hits = 0
-        server = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                server.hits += 1
-                body = json.dumps(server.jwks).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
     @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.httpd.server_address[1]}/jwks.json"
+    def jwks(self) -> dict[str, Any]:
+        return json.loads(self.body)
 
-    def __enter__(self) -> "JwksServer":
-        self.thread.start()
-        return self
+    @jwks.setter
+    def jwks(self, jwks: dict[str, Any]) -> None:
+        self.body = json.dumps(jwks).encode()
 
-    def __exit__(self, *exc: object) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+    @property
+    def hits(self) -> int:
+        return len(self.requests)

@@ -66,17 +66,26 @@ class Authorization:
         }
         return f"{AUTHORIZE}?{urlencode({k: v for k, v in params.items() if v is not None})}"
 
+    def grant(self, code: str, **params: str) -> dict[str, str]:
+        """The token request for `code` (with the PKCE verifier), plus `params` (client authentication)."""
+        return {
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": self.redirect_uri,
+            "code_verifier": self.verifier,
+            **params,
+        }
+
+    def exchange(
+        self, browser: BrowserClient, code: str, *, headers: dict[str, str] | None = None, **params: str
+    ) -> object:
+        """POST the code to the token endpoint with these params and headers (e.g. HTTP_DPOP)."""
+        return browser.post(TOKEN, self.grant(code, **params), **(headers or {}))
+
     def token(self, browser: BrowserClient, code: str, *, verifier: str | None = None) -> object:
-        return browser.post(
-            TOKEN,
-            {
-                "grant_type": "authorization_code",
-                "code": code,
-                "redirect_uri": self.redirect_uri,
-                "code_verifier": verifier or self.verifier,
-            },
-            HTTP_AUTHORIZATION=basic_auth(self.new.client.id, self.new.secret or ""),
-        )
+        """The code exchange of a client that authenticates with its secret (Basic)."""
+        auth = {"HTTP_AUTHORIZATION": basic_auth(self.new.client.id, self.new.secret or "")}
+        return self.exchange(browser, code, headers=auth, **({"code_verifier": verifier} if verifier else {}))
 
 
 def sign_in(browser: BrowserClient, email: str, next_url: str) -> str:

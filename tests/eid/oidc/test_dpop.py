@@ -105,13 +105,7 @@ def exchange(
     headers = {"HTTP_AUTHORIZATION": basic_auth(authorization.new.client.id, authorization.new.secret)}
     if key is not None:
         headers["HTTP_DPOP"] = key.proof("POST", htu, **kw)
-    body = {
-        "grant_type": "authorization_code",
-        "code": code,
-        "redirect_uri": authorization.redirect_uri,
-        "code_verifier": authorization.verifier,
-    }
-    return web.post(TOKEN, body, **headers)
+    return authorization.exchange(web, code, headers=headers)
 
 
 def refresh(web: BrowserClient, authorization: Authorization, refresh_token: str, key: DPoPKey | None):
@@ -231,13 +225,7 @@ class TestTokenEndpoint:
         htm, htu = bad.pop("htm", "POST"), bad.pop("htu", TOKEN_URL)
         headers = {"HTTP_AUTHORIZATION": basic_auth(authorization.new.client.id, authorization.new.secret)}
         headers["HTTP_DPOP"] = key.proof(htm, htu, **bad)
-        body = {
-            "grant_type": "authorization_code",
-            "code": code,
-            "redirect_uri": authorization.redirect_uri,
-            "code_verifier": authorization.verifier,
-        }
-        response = web.post(TOKEN, body, **headers)
+        response = authorization.exchange(web, code, headers=headers)
         assert response.status_code == 400
         assert error_of(response) in ("invalid_dpop_proof", "use_dpop_nonce")
         # The code was not spent by the refused request.
@@ -255,12 +243,7 @@ class TestTokenEndpoint:
     ) -> None:
         authorization, code = flow
         proof = key.proof("POST", TOKEN_URL)
-        body = {
-            "grant_type": "authorization_code",
-            "code": code,
-            "redirect_uri": authorization.redirect_uri,
-            "code_verifier": authorization.verifier,
-        }
+        body = authorization.grant(code)
         auth = basic_auth(authorization.new.client.id, authorization.new.secret)
         assert web.post(TOKEN, body, HTTP_AUTHORIZATION=auth, HTTP_DPOP=proof).status_code == 200
         tokens = Token.objects.count()
@@ -664,12 +647,7 @@ class TestFapiPartnerEndToEnd:
             consent(web, f"{AUTHORIZE}?{urlencode(reference)}"), authorization.redirect_uri
         )["code"]
 
-        grant = {
-            "grant_type": "authorization_code",
-            "code": code,
-            "redirect_uri": authorization.redirect_uri,
-            "code_verifier": authorization.verifier,
-        }
+        grant = authorization.grant(code)
         without = web.post(TOKEN, {**grant, **assertion()})
         assert without.status_code == 400
         assert error_of(without) == "invalid_request"  # FAPI: DPoP required

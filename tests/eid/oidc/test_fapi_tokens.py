@@ -17,7 +17,7 @@ from jose.utils import base64url_decode
 from eid.oidc.clients import client_id_token_alg
 from eid.oidc.id_tokens import id_token_sign
 from tests.eid.oidc.assertions import assertion_params, client_assertion, ec_key, jwks_of
-from tests.eid.oidc.flow import DISCOVERY, JWKS, TOKEN, USERINFO, Authorization, code_for, new_client
+from tests.eid.oidc.flow import DISCOVERY, JWKS, USERINFO, Authorization, code_for, new_client
 
 pytestmark = pytest.mark.django_db
 
@@ -34,15 +34,8 @@ def tokens_for(web: BrowserClient, resident: object, **registration: object) -> 
     web.force_login(resident)
     authorization = Authorization(partner)
     code = code_for(web, authorization)
-    response = web.post(
-        TOKEN,
-        {
-            "grant_type": "authorization_code",
-            "code": code,
-            "redirect_uri": authorization.redirect_uri,
-            "code_verifier": authorization.verifier,
-            **assertion_params(client_assertion(partner.client.id, partner_key)),
-        },
+    response = authorization.exchange(
+        web, code, **assertion_params(client_assertion(partner.client.id, partner_key))
     )
     assert response.status_code == 200, response.content
     return partner, response.json()
@@ -208,15 +201,8 @@ def test_rp_initiated_logout_accepts_an_id_token_hint_in_each_algorithm(web, res
     web.force_login(resident)
     authorization = Authorization(partner)
     code = code_for(web, authorization)
-    tokens = web.post(
-        TOKEN,
-        {
-            "grant_type": "authorization_code",
-            "code": code,
-            "redirect_uri": authorization.redirect_uri,
-            "code_verifier": authorization.verifier,
-            **assertion_params(client_assertion(partner.client.id, partner_key)),
-        },
+    tokens = authorization.exchange(
+        web, code, **assertion_params(client_assertion(partner.client.id, partner_key))
     ).json()
     hint = {
         "id_token_hint": tokens["id_token"],

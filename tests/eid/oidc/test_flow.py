@@ -174,16 +174,7 @@ def test_a_public_client_uses_pkce_without_a_secret(web: BrowserClient, resident
     assert new.secret is None
     authorization = Authorization(new)
     code = code_for(web, authorization)
-    response = web.post(
-        TOKEN,
-        {
-            "grant_type": "authorization_code",
-            "code": code,
-            "redirect_uri": authorization.redirect_uri,
-            "client_id": new.client.id,
-            "code_verifier": authorization.verifier,
-        },
-    )
+    response = authorization.exchange(web, code, client_id=new.client.id)
     assert response.status_code == 200, response.content
     verify_id_token(web, response.json()["id_token"], new.client.id, response.json()["access_token"])
 
@@ -193,15 +184,5 @@ def test_client_secret_post_is_accepted(web: BrowserClient, resident: object) ->
     new = new_client()
     authorization = Authorization(new)
     code = code_for(web, authorization)
-    response = web.post(
-        TOKEN,
-        {
-            "grant_type": "authorization_code",
-            "code": code,
-            "redirect_uri": authorization.redirect_uri,
-            "client_id": new.client.id,
-            "client_secret": new.secret,
-            "code_verifier": authorization.verifier,
-        },
-    )
+    response = authorization.exchange(web, code, client_id=new.client.id, client_secret=new.secret)
     assert response.status_code == 200, response.content

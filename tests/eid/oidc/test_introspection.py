@@ -10,7 +10,7 @@ from django.conf import settings
 from django.test import override_settings
 
 from tests.eid.oidc.assertions import assertion_params, client_assertion, ec_key, jwks_of
-from tests.eid.oidc.flow import TOKEN, Authorization, basic_auth, code_for, new_client
+from tests.eid.oidc.flow import Authorization, basic_auth, code_for, new_client
 
 pytestmark = pytest.mark.django_db
 
@@ -134,15 +134,8 @@ def test_a_private_key_jwt_client_introspects_with_an_assertion(web, resident) -
     web.force_login(resident)
     authorization = Authorization(partner)
     code = code_for(web, authorization)
-    tokens = web.post(
-        TOKEN,
-        {
-            "grant_type": "authorization_code",
-            "code": code,
-            "redirect_uri": authorization.redirect_uri,
-            "code_verifier": authorization.verifier,
-            **assertion_params(client_assertion(partner.client.id, key)),
-        },
+    tokens = authorization.exchange(
+        web, code, **assertion_params(client_assertion(partner.client.id, key))
     ).json()
     assertion = client_assertion(partner.client.id, key, aud=settings.SITE_URL + INTROSPECT)
     response = web.post(INTROSPECT, {"token": tokens["access_token"], **assertion_params(assertion)})

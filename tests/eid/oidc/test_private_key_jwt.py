@@ -49,16 +49,7 @@ def partner(key):
 
 
 def exchange(web: BrowserClient, authorization: Authorization, code: str, **params: str) -> object:
-    return web.post(
-        TOKEN,
-        {
-            "grant_type": "authorization_code",
-            "code": code,
-            "redirect_uri": authorization.redirect_uri,
-            "code_verifier": authorization.verifier,
-            **params,
-        },
-    )
+    return authorization.exchange(web, code, **params)
 
 
 def assert_invalid_client(response: object) -> None:
@@ -288,15 +279,8 @@ def test_a_private_key_jwt_client_cannot_use_a_secret(web, resident, partner) ->
     web.force_login(resident)
     authorization = Authorization(partner)
     code = code_for(web, authorization)
-    response = web.post(
-        TOKEN,
-        {
-            "grant_type": "authorization_code",
-            "code": code,
-            "redirect_uri": authorization.redirect_uri,
-            "code_verifier": authorization.verifier,
-        },
-        HTTP_AUTHORIZATION=basic_auth(partner.client.id, "anything"),
+    response = authorization.exchange(
+        web, code, headers={"HTTP_AUTHORIZATION": basic_auth(partner.client.id, "anything")}
     )
     assert_invalid_client(response)
 
@@ -486,16 +470,18 @@ def test_the_par_endpoint_accepts_an_assertion(web, partner, key, aud) -> None:
     assert_invalid_client(push(web, {**params, **assertion_params(elsewhere)}))
 
 
-def test_in_production_a_jwks_uri_must_be_public_https(settings) -> None:
+def test_in_production_a_jwks_uri_must_be_public_https(settings, fake_dns) -> None:
     from eid.oidc.client_keys import JwksFetchError, fetch_jwks, jwks_uri_validate
 
     settings.OUTBOUND_ALLOW_LOOPBACK_HTTP = False  # as in production
+    fake_dns["keys.partner.example"] = ["10.0.0.5"]
     with pytest.raises(ValidationError):
         jwks_uri_validate("http://127.0.0.1:8000/jwks.json")
     for internal in (
         "https://127.0.0.1/jwks.json",
         "https://10.0.0.5/jwks.json",
         "https://169.254.169.254/x",
+        "https://keys.partner.example/jwks.json",  # a name for a private address
     ):
         with pytest.raises(JwksFetchError, match="refused"):
             fetch_jwks(internal)

@@ -11,7 +11,6 @@ from eid.oidc.client_secrets import client_secret_hash
 from eid.public import AssuranceLevel
 from services.testing import record_second_factor
 from tests.eid.oidc.flow import (
-    TOKEN,
     USERINFO,
     Authorization,
     basic_auth,
@@ -139,16 +138,7 @@ class TestClientAuthentication:
         return authorization
 
     def _token(self, web: BrowserClient, authorization: Authorization, code: str, header: str) -> object:
-        return web.post(
-            TOKEN,
-            {
-                "grant_type": "authorization_code",
-                "code": code,
-                "redirect_uri": authorization.redirect_uri,
-                "code_verifier": authorization.verifier,
-            },
-            HTTP_AUTHORIZATION=header,
-        )
+        return authorization.exchange(web, code, headers={"HTTP_AUTHORIZATION": header})
 
     @pytest.mark.parametrize("encode_dash", [True, False], ids=["url-encoded", "as-is"])
     def test_basic_credentials_are_url_decoded(
