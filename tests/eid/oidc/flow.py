@@ -8,6 +8,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 from django.conf import settings
 from django.test import Client as BrowserClient
+from jose import jwt as jose_jwt
 
 from eid.oidc.clients import NewClient, client_create
 from tests.factories import TEST_PASSWORD
@@ -24,6 +25,20 @@ def new_client(
 ) -> NewClient:
     kwargs.setdefault("scopes", ["openid", "profile", "email", "address", "eid.assurance"])
     return client_create(name=name, redirect_uris=[redirect_uri], **kwargs)
+
+
+def verify_id_token(web: BrowserClient, id_token: str, client_id: str, access_token: str) -> dict:
+    """What a partner's stack does: keys from the JWKS endpoint, RS256 only, audience, issuer and
+    at_hash (python-jose)."""
+    jwks = web.get(JWKS).json()
+    return jose_jwt.decode(
+        id_token,
+        jwks,
+        algorithms=["RS256"],
+        audience=client_id,
+        issuer=settings.SITE_URL,
+        access_token=access_token,
+    )
 
 
 def basic_auth(client_id: str, secret: str, *, encode_dash: bool = False) -> str:

@@ -35,6 +35,7 @@ from tests.eid.oidc.flow import (
     consent,
     new_client,
     redirect_params,
+    verify_id_token,
 )
 
 pytestmark = pytest.mark.django_db
@@ -178,14 +179,7 @@ class TestTokenEndpoint:
         assert {token.type for token in stored} == {Token.Type.ACCESS_TOKEN, Token.Type.REFRESH_TOKEN}
         assert all(token.data["cnf"] == {"jkt": key.jkt} for token in stored)
         # The ID token is unchanged by DPoP and verifies as a partner would.
-        claims = jose_jwt.decode(
-            tokens["id_token"],
-            web.get(JWKS).json(),
-            algorithms=["RS256"],
-            audience=authorization.new.client.id,
-            issuer=settings.SITE_URL,
-            access_token=tokens["access_token"],
-        )
+        claims = verify_id_token(web, tokens["id_token"], authorization.new.client.id, tokens["access_token"])
         assert claims["nonce"] == authorization.nonce
 
     @pytest.mark.parametrize("alg", ["PS256", "RS256"])

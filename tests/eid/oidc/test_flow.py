@@ -3,7 +3,6 @@
 import pytest
 from django.conf import settings
 from django.test import Client as BrowserClient
-from jose import jwt as jose_jwt
 
 from eid.public import AssuranceLevel
 from services.testing import record_second_factor
@@ -16,22 +15,10 @@ from tests.eid.oidc.flow import (
     basic_auth,
     code_for,
     new_client,
+    verify_id_token,
 )
 
 pytestmark = pytest.mark.django_db
-
-
-def verify_id_token(web: BrowserClient, id_token: str, client_id: str, access_token: str) -> dict:
-    """What a partner's stack does: keys from the JWKS endpoint, RS256 only, audience and issuer."""
-    jwks = web.get(JWKS).json()
-    return jose_jwt.decode(
-        id_token,
-        jwks,
-        algorithms=["RS256"],
-        audience=client_id,
-        issuer=settings.SITE_URL,
-        access_token=access_token,
-    )
 
 
 def test_discovery_names_the_configured_issuer_and_what_is_supported(web: BrowserClient) -> None:

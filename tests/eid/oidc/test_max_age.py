@@ -8,15 +8,14 @@ import pytest
 from django.conf import settings
 from django.test import Client as BrowserClient
 from django.utils import timezone
-from jose import jwt as jose_jwt
 
 from tests.eid.oidc.flow import (
-    JWKS,
     Authorization,
     consent,
     new_client,
     redirect_params,
     sign_in,
+    verify_id_token,
 )
 from tests.factories import TEST_PASSWORD
 
@@ -48,14 +47,7 @@ def reauthenticate(web: BrowserClient, response: object) -> str:
 def id_token_claims(web: BrowserClient, authorization: Authorization, response: object) -> dict:
     code = redirect_params(response, authorization.redirect_uri)["code"]
     tokens = authorization.token(web, code).json()
-    return jose_jwt.decode(
-        tokens["id_token"],
-        web.get(JWKS).json(),
-        algorithms=["RS256"],
-        audience=authorization.new.client.id,
-        issuer=settings.SITE_URL,
-        access_token=tokens["access_token"],
-    )
+    return verify_id_token(web, tokens["id_token"], authorization.new.client.id, tokens["access_token"])
 
 
 def test_a_recent_enough_sign_in_satisfies_max_age(web, resident) -> None:

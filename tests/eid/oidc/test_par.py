@@ -18,13 +18,13 @@ from services.testing import record_second_factor
 from tests.eid.oidc.flow import (
     AUTHORIZE,
     DISCOVERY,
-    JWKS,
     Authorization,
     basic_auth,
     consent,
     new_client,
     redirect_params,
     sign_in,
+    verify_id_token,
 )
 
 pytestmark = pytest.mark.django_db
@@ -188,14 +188,7 @@ class TestAuthorizationByReference:
         assert PushedAuthorizationRequest.objects.get().consumed_at is not None
 
         tokens = authorization.token(web, params["code"]).json()
-        claims = jose_jwt.decode(
-            tokens["id_token"],
-            web.get(JWKS).json(),
-            algorithms=["RS256"],
-            audience=authorization.new.client.id,
-            issuer=settings.SITE_URL,
-            access_token=tokens["access_token"],
-        )
+        claims = verify_id_token(web, tokens["id_token"], authorization.new.client.id, tokens["access_token"])
         assert claims["nonce"] == authorization.nonce
 
     def test_other_query_parameters_are_ignored(self, web: BrowserClient, resident: object) -> None:

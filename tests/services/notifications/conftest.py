@@ -3,6 +3,7 @@
 from collections.abc import Callable
 
 import pytest
+from rest_framework.test import APIClient
 
 from eid.public import Department
 from services.notifications.actions import api_key_create, template_create
@@ -15,6 +16,24 @@ CONTENT = {
     "zh-hans": ("你的((permit))已准备好", "((name))你好。请到((office))领取许可证((permit))。"),
 }
 PERSONALISATION = {"name": "Chan Tai Man", "permit": "P-1234", "office": "Sha Tin"}
+
+
+def api(token: str | None = None) -> APIClient:
+    """An API client sending `Authorization: Bearer <token>` (an API key or an OIDC access token)."""
+    client = APIClient()
+    if token:
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    return client
+
+
+def body(resident: object, **overrides: object) -> dict:
+    """A send request for the permit template to `resident`."""
+    return {
+        "template_id": "permit_ready",
+        "recipient": str(resident.public_id),
+        "personalisation": PERSONALISATION,
+        **overrides,
+    }
 
 
 @pytest.fixture(autouse=True)

@@ -7,25 +7,9 @@ from rest_framework.test import APIClient
 from services.notifications.actions import api_key_hash
 from services.notifications.models import ApiKey, Message, Notification, Status
 from tests.factories import DepartmentFactory
-from tests.services.notifications.conftest import PERSONALISATION
+from tests.services.notifications.conftest import PERSONALISATION, api, body
 
 URL = "/api/v1/notifications/"
-
-
-def api(key: str | None) -> APIClient:
-    client = APIClient()
-    if key:
-        client.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
-    return client
-
-
-def body(resident: object, **overrides: object) -> dict:
-    return {
-        "template_id": "permit_ready",
-        "recipient": str(resident.public_id),
-        "personalisation": PERSONALISATION,
-        **overrides,
-    }
 
 
 @pytest.mark.parametrize("header", [None, "Bearer nope", "Bearer", "Basic abc"])

@@ -7,7 +7,6 @@ from collections.abc import Iterator
 
 import pytest
 from django.core.cache import cache
-from rest_framework.test import APIClient
 
 from eid import outbound
 from eid.public import ApplicationError
@@ -15,7 +14,7 @@ from services.notifications import actions, callbacks
 from services.notifications.models import ApiKey, Broadcast, Notification
 from tests.factories import UserFactory
 from tests.receivers import Receiver
-from tests.services.notifications.conftest import PERSONALISATION
+from tests.services.notifications.conftest import PERSONALISATION, api, body
 
 URL = "/api/v1/notifications/"
 SECRET = "s3cret-callback-signing-key"
@@ -32,21 +31,6 @@ def fresh_cache() -> Iterator[None]:
 def public_dns(monkeypatch: pytest.MonkeyPatch) -> None:
     """Host names resolve to a public address, without asking the network."""
     monkeypatch.setattr(outbound, "resolve_host", lambda host, port: ["93.184.216.34"])
-
-
-def api(key: str) -> APIClient:
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
-    return client
-
-
-def body(resident: object, **overrides: object) -> dict:
-    return {
-        "template_id": "permit_ready",
-        "recipient": str(resident.public_id),
-        "personalisation": PERSONALISATION,
-        **overrides,
-    }
 
 
 # A test key on a live template ------------------------------------------------------------------

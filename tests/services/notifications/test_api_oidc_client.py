@@ -21,7 +21,7 @@ from eid.constants import CLIENT_SCOPES
 from eid.oidc.clients import client_create
 from services.notifications.models import ApiKey, Notification
 from tests.factories import DepartmentFactory
-from tests.services.notifications.conftest import PERSONALISATION
+from tests.services.notifications.conftest import api, body
 
 URL = "/api/v1/notifications/"
 TOKEN_URL = "/identity/o/api/token"
@@ -64,21 +64,6 @@ def token_for(client: Client, secret: str, scope: str = "notifications.send") ->
         HTTP_AUTHORIZATION=basic(client.id, secret),
     )
     return {"status": response.status_code, **response.json()}
-
-
-def api(token: str) -> APIClient:
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
-    return client
-
-
-def body(resident: object, **overrides: object) -> dict:
-    return {
-        "template_id": "permit_ready",
-        "recipient": str(resident.public_id),
-        "personalisation": PERSONALISATION,
-        **overrides,
-    }
 
 
 def test_a_token_from_the_token_endpoint_sends_as_a_live_key_of_the_department(
