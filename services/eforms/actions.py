@@ -391,7 +391,7 @@ def submission_from_draft(
             },
         )
         if submission.status == Submission.Status.SUBMITTED:
-            transaction.on_commit(lambda: _notify_submitted(submission))
+            transaction.on_commit(lambda: _notify_submitted_later(submission))
     return submission
 
 
@@ -451,7 +451,7 @@ def submission_payment_settled(*, payment: Any) -> None:
             to_status=Submission.Status.SUBMITTED,
             data={"payment": str(payment.public_id), "amount": payment.amount},
         )
-        transaction.on_commit(lambda: _notify_submitted(submission))
+        transaction.on_commit(lambda: _notify_submitted_later(submission))
 
 
 SUBMITTED_SUBJECT = gettext_lazy("Application received: %(reference)s")
@@ -459,6 +459,25 @@ SUBMITTED_BODY = gettext_lazy(
     "We have received your application “%(title)s”. Your reference number is %(reference)s. "
     "You can follow it under Online forms in My portal."
 )
+
+
+def _notify_submitted_later(submission: Submission) -> None:
+    """After the commit: the resident's notice and the department's webhook go to a Celery worker,
+    so the resident's request does not wait for them (in process when no broker is configured)."""
+    from services.eforms.tasks import notify_submitted_task
+
+    notify_submitted_task.delay(submission.pk)
+
+
+def submission_notify(*, submission_id: int) -> None:
+    """The notice and webhook of a submission that reached the department (the Celery task's body)."""
+    submission = (
+        Submission.objects.select_related("resident", "department", "version")
+        .filter(pk=submission_id)
+        .first()
+    )
+    if submission is not None and submission.status != Submission.Status.PAYMENT_PENDING:
+        _notify_submitted(submission)
 
 
 def _notify_submitted(submission: Submission) -> None:

@@ -9,5 +9,13 @@ def delete_expired_drafts() -> int:
     return drafts_delete_expired()
 
 
+@shared_task(name="eforms.notify_submitted")
+def notify_submitted_task(submission_id: int) -> None:
+    """The resident's "application received" notice and the department's webhook, after the commit."""
+    from services.eforms.actions import submission_notify
+
+    submission_notify(submission_id=submission_id)
+
+
 # Registered by name for the worker (autodiscovery imports this module only).
 from services.eforms.webhooks import webhook_deliver_task  # noqa: E402, F401
