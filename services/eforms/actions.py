@@ -55,6 +55,9 @@ def draft_start(*, citizen: User, form: Form, version: FormVersion) -> Draft:
     with transaction.atomic():
         existing = Draft.objects.select_for_update().filter(resident=citizen, form=form).first()
         if existing is not None and existing.expires_at > timezone.now():
+            existing.form = form  # already loaded by the caller
+            if existing.version_id == version.pk:
+                existing.version = version
             return existing
         if existing is not None:
             _draft_delete(existing)

@@ -135,15 +135,18 @@ def start(request: HttpRequest, slug: str) -> HttpResponse:
     form, version = published_form_by_slug(slug=slug)
     if response := _step_up(request, version):
         return response
-    existing = Draft.objects.filter(resident=request.user, form=form).select_related("version").first()
     if request.method == "POST":
-        if request.POST.get("action") == "restart" and existing is not None:
-            actions.draft_restart(draft=existing)
+        # draft_start reads (and locks) the existing draft itself; only "start again" needs it here.
+        if request.POST.get("action") == "restart":
+            existing = Draft.objects.filter(resident=request.user, form=form).first()
+            if existing is not None:
+                actions.draft_restart(draft=existing)
         try:
             draft = actions.draft_start(citizen=request.user, form=form, version=version)
         except ApplicationError as error:
             return render(request, "eforms/error.html", {"message": error.message}, status=409)
         return HttpResponseRedirect(_next_step_url(draft))
+    existing = Draft.objects.filter(resident=request.user, form=form).select_related("version").first()
     return render(
         request,
         "eforms/start.html",
