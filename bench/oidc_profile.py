@@ -1,6 +1,7 @@
 """Where the portal's token endpoint and full login spend their time: cProfile and query counts.
 
     python -m bench.oidc_profile --tokens 200 --logins 30 [--hasher fast|production] [--top 25]
+    python -m bench.oidc_profile --tokens 200 --logins 30 --timings   (medians, no profiler)
 
 One process, Django's test client, production settings (`bench.settings`, DEBUG off) on a PostgreSQL
 database of its own (`eid_bench_oidc_prof` on 127.0.0.1, created and dropped here), the demo data and
@@ -17,6 +18,7 @@ import os
 import pstats
 import secrets
 import shutil
+import statistics
 import tempfile
 import time
 from collections import Counter
@@ -157,6 +159,17 @@ def _profile(label: str, function, count: int, top: int) -> None:
         print("\n".join(lines[start : start + top + 1]))
 
 
+def _timing(label: str, function, count: int) -> None:
+    """The median wall time of `count` calls, without a profiler's overhead."""
+    function()  # warm-up
+    times = []
+    for _ in range(count):
+        started = time.perf_counter()
+        function()
+        times.append((time.perf_counter() - started) * 1000)
+    print(f"  {label:32} {statistics.median(times):8.2f} ms median of {count}")
+
+
 def _queries(label: str, captured) -> None:
     kinds = Counter()
     for query in captured.captured_queries:
@@ -199,6 +212,7 @@ def main() -> None:
         default=["token", "login", "userinfo", "discovery", "jwks"],
         help="what to profile",
     )
+    parser.add_argument("--timings", action="store_true", help="median times instead of cProfile")
     parser.add_argument(
         "--stacks", metavar="TABLE", help="print where each query on TABLE in one exchange comes from"
     )
@@ -241,7 +255,7 @@ def _run(args: argparse.Namespace) -> None:
     signed_in = Browser()
     signed_in.force_login(user)
     codes = []
-    for _ in range(args.tokens + 3):  # + one each for the query count, --stacks and userinfo
+    for _ in range(args.tokens + 4):  # + one each for the query count, --stacks, userinfo, warm-up
         url, verifier = rp.authorize_url()
         codes.append((rp.consent(signed_in, url), verifier))
     exchange = Browser()
@@ -275,6 +289,19 @@ def _run(args: argparse.Namespace) -> None:
         response = exchange.get(path, **headers)
         assert response.status_code == 200, (path, response.status_code)
 
+    if args.timings:
+        print(f"\n=== median times (load average {os.getloadavg()[0]:.2f})")
+
+        def consent() -> None:
+            rp.consent(signed_in, rp.authorize_url()[0])
+
+        _timing("discovery", lambda: get("/.well-known/openid-configuration"), args.tokens)
+        _timing("jwks", lambda: get("/.well-known/jwks.json"), args.tokens)
+        _timing("userinfo", lambda: get("/identity/o/api/userinfo", **bearer), args.tokens)
+        _timing("code exchange", lambda: rp.token(exchange, *codes.pop()), args.tokens)
+        _timing("consent round trip (GET + POST)", consent, args.tokens // 2)
+        _timing("full login", lambda: rp.full_login(login_browser), args.logins)
+        return
     if "token" in args.only:
         _profile(
             "code exchange (token endpoint)", lambda: rp.token(exchange, *codes.pop()), args.tokens, args.top
