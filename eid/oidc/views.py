@@ -35,7 +35,7 @@ from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 from oauthlib.oauth2.rfc6749 import errors
 
-from eid.oidc import dpop, par
+from eid.oidc import dpop, form_action, par
 from eid.oidc.discovery import discovery_document
 from eid.oidc.keys import configured_ec_private_key_pem, jwks_document
 from eid.oidc.logout_forms import LogoutForm
@@ -108,6 +108,11 @@ class AuthorizationView(allauth_views.AuthorizationView):
             return error_page(request, refused)
         response = self._spend_pushed_request(super().dispatch(request, *args, **kwargs))
         location = response.get("Location", "")
+        if response.status_code == HTTPStatus.FOUND and location.startswith("/"):
+            # Off to sign in or step up: those pages' forms must be able to end at this client.
+            form_action.pending_client_remember(request, request.GET.get("client_id"))
+        else:
+            form_action.pending_client_forget(request)
         # Redirects back to a client are absolute (its redirect URI); the portal's own (sign-in,
         # step-up) are paths. RFC 9207: every authorization response names its issuer, so a
         # client talking to several providers cannot be tricked into a mix-up.

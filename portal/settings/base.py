@@ -65,6 +65,7 @@ MIDDLEWARE = [
     "allauth.usersessions.middleware.UserSessionsMiddleware",
     "portal.middleware.ReferrerAndPermissionsPolicyMiddleware",
     "eid.oidc.dpop.NonceMiddleware",
+    "eid.oidc.form_action.PendingAuthorizationFormActionMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
