@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Online forms: submissions per second (20 fields, one 100 KiB PDF) through gunicorn (2 workers) on
 # PostgreSQL. Usage: bash bench/eforms_submit.sh   (CLIENTS=8 SECONDS=60 PORT=18731; needs PostgreSQL on
-# 127.0.0.1:5432; creates the database eid_bench_eforms_submit and drops it at the end)
+# 127.0.0.1:5432; creates the database eid_bench_eforms_submit, or $DB, and drops it at the end)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PORT=${PORT:-18731}
 CLIENTS=${CLIENTS:-8}
 SECONDS_TO_RUN=${SECONDS:-60}
-DB=eid_bench_eforms_submit
+DB=${DB:-eid_bench_eforms_submit}
 WORK=$(mktemp -d)
 export DJANGO_SETTINGS_MODULE=bench.settings
 export SECRET_KEY=bench-only-secret-key-0123456789abcdef HKID_HASH_KEY=bench-only-hkid-key
@@ -31,6 +31,13 @@ trap cleanup EXIT
 .venv/bin/gunicorn portal.wsgi --workers 2 --bind 127.0.0.1:$PORT --log-level warning &
 pid=$!
 for _ in $(seq 1 100); do curl -fs http://127.0.0.1:$PORT/healthz >/dev/null && break; sleep 0.2; done
+# CPU seconds (user + system) of processes: what the server spent, whatever the neighbours' load.
+cpu() { for p in "$@"; do awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null; done | awk -v hz="$(getconf CLK_TCK)" '{s += $1} END {printf "%.1f", s / hz}'; }
+gunicorn_pids() { echo "$pid" $(pgrep -P "$pid"); }
+database_pids() { psql -h 127.0.0.1 -U postgres -d postgres -Atc "SELECT pid FROM pg_stat_activity WHERE datname = '$DB'"; }
 uptime
-.venv/bin/python -m bench.eforms_submit run --base http://127.0.0.1:$PORT --cookies "$WORK/cookies.json" --seconds "$SECONDS_TO_RUN"
+before=$(cpu $(gunicorn_pids))
+TIMEFORMAT='load generator CPU: %U s user + %S s system in %R s'
+time .venv/bin/python -m bench.eforms_submit run --base http://127.0.0.1:$PORT --cookies "$WORK/cookies.json" --seconds "$SECONDS_TO_RUN"
+echo "server CPU during the run: gunicorn $(awk -v a="$(cpu $(gunicorn_pids))" -v b="$before" 'BEGIN {printf "%.1f", a - b}') s, PostgreSQL backends $(cpu $(database_pids)) s"
 uptime
