@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib import messages as django_messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -137,19 +138,9 @@ def preferences(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = PreferencesForm(request.POST)
         if form.is_valid():
-            actions.preferences_update(
-                citizen=request.user,
-                opted_out=form.opted_out(),
-                districts=form.cleaned_data["districts"],
-                area_topics=form.cleaned_data["area_topics"],
-            )
-            actions.quiet_hours_set(
-                citizen=request.user,
-                start=form.cleaned_data["quiet_start"],
-                end=form.cleaned_data["quiet_end"],
-            )
-            if form.cleaned_data["language"]:
-                actions.preferred_language_set(citizen=request.user, language=form.cleaned_data["language"])
+            # One save: a failure in any part leaves all the resident's preferences as they were.
+            with transaction.atomic():
+                _preferences_save(request, form)
             django_messages.success(request, _("Your notification preferences have been saved."))
             return HttpResponseRedirect(reverse("inbox:preferences"))
     else:
@@ -170,7 +161,12 @@ def preferences(request: HttpRequest) -> HttpResponse:
                 {
                     "channel": channel,
                     "value": f"{channel.value}:{topic.value}",
-                    "checked": (channel.value, topic.value) not in current.opted_out,
+                    # After a refused POST the page shows what the resident ticked, not the saved state.
+                    "checked": (
+                        f"{channel.value}:{topic.value}" in form["receive"].value()
+                        if form.is_bound
+                        else (channel.value, topic.value) not in current.opted_out
+                    ),
                 }
                 for channel in Channel
             ],
@@ -194,3 +190,17 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
         return render(request, "notifications/unsubscribe.html", {**context, "done": True})
     # GET only asks: mail scanners follow links, and must not unsubscribe anyone.
     return render(request, "notifications/unsubscribe.html", context)
+
+
+def _preferences_save(request: HttpRequest, form: PreferencesForm) -> None:
+    actions.preferences_update(
+        citizen=request.user,
+        opted_out=form.opted_out(),
+        districts=form.cleaned_data["districts"],
+        area_topics=form.cleaned_data["area_topics"],
+    )
+    actions.quiet_hours_set(
+        citizen=request.user, start=form.cleaned_data["quiet_start"], end=form.cleaned_data["quiet_end"]
+    )
+    if form.cleaned_data["language"]:
+        actions.preferred_language_set(citizen=request.user, language=form.cleaned_data["language"])
