@@ -4,24 +4,28 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('eid_oidc', '0002_seen_jwt_id'),
+        ("eid_oidc", "0002_seen_jwt_id"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='PushedAuthorizationRequest',
+            name="PushedAuthorizationRequest",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reference_hash', models.CharField(max_length=64, unique=True)),
-                ('client_id', models.CharField(max_length=100)),
-                ('parameters', models.JSONField()),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('expires_at', models.DateTimeField(db_index=True)),
-                ('started_at', models.DateTimeField(blank=True, null=True)),
-                ('login_prompted', models.BooleanField(default=False)),
-                ('consumed_at', models.DateTimeField(blank=True, null=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("reference_hash", models.CharField(max_length=64, unique=True)),
+                ("client_id", models.CharField(max_length=100)),
+                ("parameters", models.JSONField()),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("expires_at", models.DateTimeField(db_index=True)),
+                ("started_at", models.DateTimeField(blank=True, null=True)),
+                ("login_prompted", models.BooleanField(default=False)),
+                ("consumed_at", models.DateTimeField(blank=True, null=True)),
             ],
         ),
     ]
