@@ -11,6 +11,7 @@ CSRF_COOKIE_SECURE = False
 SESSION_COOKIE_NAME = "sessionid"
 CSRF_COOKIE_NAME = "csrftoken"
 ACCOUNT_RATE_LIMITS = False
+IDP_OIDC_RATE_LIMITS = False  # the provider's too (eid/oidc/ratelimits.py): one IP, one client
 
 # bench/oidc_compare.sh with BENCH_HASHER=fast: a fast password hasher, only when the comparators get
 # the equivalent (their demo passwords then hash as cheaply); production's PBKDF2 otherwise.

@@ -18,6 +18,7 @@ from http import HTTPStatus
 from typing import Any
 from urllib.parse import urlencode
 
+from allauth.core.exceptions import RateLimited
 from allauth.idp.oidc.internal.clientkit import lookup_client
 from allauth.idp.oidc.internal.oauthlib.utils import (
     extract_headers,
@@ -34,7 +35,7 @@ from django.utils import timezone
 from oauthlib.common import Request
 from oauthlib.oauth2.rfc6749 import errors
 
-from eid.oidc import dpop
+from eid.oidc import dpop, ratelimits
 from eid.oidc.clients import client_is_fapi, client_profile
 from eid.oidc.models import PushedAuthorizationRequest
 from eid.oidc.validator import EidRequestValidator, get_server
@@ -173,6 +174,8 @@ def push(request: HttpRequest) -> HttpResponse:
             )
     except errors.OAuth2Error as error:
         return _error(error, request)
+    except RateLimited as error:
+        return ratelimits.limited_response(error)
     except ValidationError as error:
         return _error(errors.InvalidRequestError(description="; ".join(error.messages)), request)
     request_uri = REQUEST_URI_PREFIX + secrets.token_urlsafe(32)

@@ -19,7 +19,7 @@ from django.core.cache import cache
 from oauthlib.common import Request
 from oauthlib.openid import Server
 
-from eid.oidc import dpop
+from eid.oidc import dpop, ratelimits
 from eid.oidc.client_assertions import claimed_client_id, client_from_assertion, presented_assertion
 from eid.oidc.client_secrets import basic_credentials, client_secret_matches
 from eid.oidc.clients import client_accepts_secret
@@ -45,6 +45,23 @@ class EidRequestValidator(OAuthLibRequestValidator):
         return super()._lookup_client(request, client_id)
 
     def authenticate_client(self, request: Request, *args: Any, **kwargs: Any) -> bool:
+        """Rate limited (ratelimits.py): an IP over its failed-authentication budget is refused
+        before any credential is checked; an authenticated client spends its own budget."""
+        ratelimits.client_auth_allowed(context.request)
+        if not self._authenticate_client(request):
+            ratelimits.client_auth_failed(context.request)
+            return False
+        ratelimits.client_consume(context.request, request.client.id)
+        return True
+
+    def authenticate_client_id(self, client_id: str, request: Request, *args: Any, **kwargs: Any) -> bool:
+        ratelimits.client_auth_allowed(context.request)  # public clients: failures count too
+        if super().authenticate_client_id(client_id, request, *args, **kwargs):
+            return True
+        ratelimits.client_auth_failed(context.request)
+        return False
+
+    def _authenticate_client(self, request: Request) -> bool:
         """client_secret_basic (credentials URL-decoded, RFC 6749 §2.3.1), client_secret_post, or
         private_key_jwt (client_assertions.py); each client only by the method it registered."""
         if presented_assertion(request) is not None:
@@ -199,8 +216,10 @@ class EidRequestValidator(OAuthLibRequestValidator):
         if not token or context.request.GET.get("access_token") == token:
             return False  # never from the query string: it leaks to logs and Referer headers
         instance = (
-            Token.objects.select_related("user", "client").filter(type=Token.Type.ACCESS_TOKEN).valid()
-        ).by_value(token).first()
+            (Token.objects.select_related("user", "client").filter(type=Token.Type.ACCESS_TOKEN).valid())
+            .by_value(token)
+            .first()
+        )
         if instance is None or instance.client is None:
             return False
         if instance.user is not None and not instance.user.is_active:

@@ -26,7 +26,7 @@ from allauth.idp.oidc.internal.resources import get_resources
 from allauth.idp.oidc.models import Client
 from django.contrib.sites.shortcuts import get_current_site
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
@@ -35,7 +35,7 @@ from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 from oauthlib.oauth2.rfc6749 import errors
 
-from eid.oidc import dpop, form_action, par
+from eid.oidc import dpop, form_action, par, ratelimits
 from eid.oidc.discovery import discovery_document
 from eid.oidc.keys import configured_ec_private_key_pem, jwks_document
 from eid.oidc.logout_forms import LogoutForm
@@ -103,6 +103,8 @@ def consent_items(requested: list[str], chosen: set[str]) -> list[dict[str, Any]
 
 class AuthorizationView(allauth_views.AuthorizationView):
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if limited := ratelimits.authorize_limit(request):
+            return limited  # the portal's 429 page: nothing in the request is trusted yet
         refused = par.authorize_hook(request)  # RFC 9126: a pushed request's parameters, or a refusal
         if refused is not None:
             return error_page(request, refused)
@@ -272,9 +274,12 @@ class TokenView(allauth_views.TokenView):
             return dpop.json_error_response(error)
         get_validator_context().eid_dpop_jkt = proof.jkt if proof else None
         orequest = extract_params(request)
-        oresponse = get_server(
-            pre_token=[lambda orequest: self._pre_token(orequest, user, data)],
-        ).create_token_response(*orequest)
+        try:
+            oresponse = get_server(
+                pre_token=[lambda orequest: self._pre_token(orequest, user, data)],
+            ).create_token_response(*orequest)
+        except RateLimited as error:
+            return ratelimits.limited_response(error)
         response = convert_response(*oresponse)
         if proof is not None:
             response[dpop.NONCE_HEADER] = dpop.nonce_issue()
@@ -283,6 +288,8 @@ class TokenView(allauth_views.TokenView):
 
 class UserInfoView(allauth_views.UserInfoView):
     def _respond(self, request: HttpRequest) -> HttpResponse:
+        if limited := ratelimits.userinfo_limit(request):
+            return limited
         try:
             orequest = dpop.resource_params(request, extract_params(request))  # RFC 9449 §7
         except dpop.ResourceError as error:
@@ -295,7 +302,11 @@ class UserInfoView(allauth_views.UserInfoView):
 
 class RevokeView(allauth_views.RevokeView):
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        return convert_response(*get_server().create_revocation_response(*extract_params(request)))
+        try:
+            oresponse = get_server().create_revocation_response(*extract_params(request))
+        except RateLimited as error:
+            return ratelimits.limited_response(error)
+        return convert_response(*oresponse)
 
 
 class IntrospectView(allauth_views.IntrospectView):
@@ -309,11 +320,8 @@ class IntrospectView(allauth_views.IntrospectView):
                 request=request, app="allauth.idp.oidc", action="introspect_ip", raise_exception=True
             )
             oresponse = get_server().create_introspect_response(*extract_params(request))
-        except RateLimited:
-            return JsonResponse(
-                {"error": "temporarily_unavailable", "error_description": "Too many requests."},
-                status=HTTPStatus.TOO_MANY_REQUESTS,
-            )
+        except RateLimited as error:
+            return ratelimits.limited_response(error)
         return convert_response(*oresponse)
 
 

@@ -171,6 +171,21 @@ IDP_OIDC_PRIVATE_KEY = env_str("IDP_OIDC_PRIVATE_KEY", "")
 # EC P-256 key (PEM) that signs ES256 ID tokens (FAPI clients); empty outside production → a dev key.
 IDP_OIDC_EC_PRIVATE_KEY = env_str("IDP_OIDC_EC_PRIVATE_KEY", "")
 IDP_OIDC_ACCESS_TOKEN_EXPIRES_IN = 10 * 60
+# Rate limits on the provider's endpoints (eid/oidc/ratelimits.py; allauth's limiter, shared cache).
+# A bank's backend calls from a few IPs for many residents: generous per client, and per IP only
+# failed client authentications count (secret guessing). /authorize: see docs/decisions.md.
+IDP_OIDC_RATE_LIMITS = {
+    "client_auth_failed": "30/m/ip",
+    "token_client": "3000/m/key",
+    "par_client": "3000/m/key",
+    "revoke_client": "3000/m/key",
+    "introspect_client": "3000/m/key",
+    # allauth's own per-IP limit counts every introspection; failed authentications are what matter.
+    "introspect_ip": "",
+    "authorize_ip": "300/m/ip",
+    "authorize_user": "60/m/user",
+    "userinfo_token": "600/m/key",
+}
 # Keys of the pairwise `sub` HMAC and of the client-secret hash (separate from SECRET_KEY in
 # production: rotating SECRET_KEY must not change every resident's `sub` or void every secret).
 OIDC_PAIRWISE_KEY = env_str("OIDC_PAIRWISE_KEY", SECRET_KEY)

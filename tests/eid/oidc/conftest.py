@@ -1,8 +1,15 @@
 import pytest
+from django.core.cache import cache
 from django.test import Client as BrowserClient
 
 from eid.public import District
 from tests.factories import UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits() -> None:
+    """Every test from 127.0.0.1: the provider's rate limits (on, as in production) start empty."""
+    cache.clear()
 
 
 @pytest.fixture
