@@ -12,9 +12,13 @@ from eid.models import Department, OfficerMembership, User
 def user_set_hkid(*, user: User, raw_hkid: str) -> User:
     """Store an HKID as its keyed hash and masked form; raises ValidationError when invalid."""
     normalised = hkid_validate(raw_hkid)
-    user.hkid_hash = hkid_hash(normalised)
+    digest = hkid_hash(normalised)
+    if digest != user.hkid_hash:
+        # A sealed number is only ever one an officer verified on the card: a new number drops it.
+        user.hkid_sealed = ""
+    user.hkid_hash = digest
     user.hkid_masked = hkid_mask(normalised)
-    user.save(update_fields=["hkid_hash", "hkid_masked"])
+    user.save(update_fields=["hkid_hash", "hkid_masked", "hkid_sealed"])
     return user
 
 
@@ -26,7 +30,12 @@ def user_set_assurance_level(
     if previous == level:
         return user
     user.assurance_level = level
-    user.save(update_fields=["assurance_level"])
+    update_fields = ["assurance_level"]
+    if level < AssuranceLevel.SUBSTANTIAL and user.hkid_sealed:
+        # Verification withdrawn: the verified number is no longer released to anyone.
+        user.hkid_sealed = ""
+        update_fields.append("hkid_sealed")
+    user.save(update_fields=update_fields)
     audit_log(
         event_type="assurance.changed",
         actor=by,
@@ -53,7 +62,10 @@ def user_deactivate(*, user: User, by: User | None, reason: str, request: HttpRe
     if not user.is_active:
         return user
     user.is_active = False
-    user.save(update_fields=["is_active"])
+    # A closed account's verified HKID number is released to no one: the seal goes (hash and mask stay,
+    # so the number still cannot open a second eID).
+    user.hkid_sealed = ""
+    user.save(update_fields=["is_active", "hkid_sealed"])
     audit_log(event_type="account.closed", actor=by, subject=user, request=request, data={"reason": reason})
     _signing_certificates_withdraw(user=user, by=by, request=request)
     _client_sessions_end(user=user)

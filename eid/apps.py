@@ -7,4 +7,4 @@ class EidConfig(AppConfig):
     verbose_name = _("Identity")
 
     def ready(self) -> None:
-        from eid import signals  # noqa: F401  (connects the sign-in audit receivers)
+        from eid import checks, signals  # noqa: F401  (system checks; the sign-in audit receivers)

@@ -54,6 +54,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     # HKID: never in clear. The hash finds duplicates and matches documents; the mask is for display.
     hkid_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
     hkid_masked = models.CharField(_("HKID (masked)"), max_length=16, blank=True, editable=False)
+    # The number as verified on the card, Fernet-sealed (eid.hkid.hkid_seal): opened only for the
+    # claims of a department with a recorded legal basis. Never shown in admin, logs or audit data.
+    hkid_sealed = models.TextField(blank=True, default="", editable=False)
 
     mobile_number = models.CharField(
         _("mobile number"), max_length=16, blank=True, validators=[mobile_validator]

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from eid.audit.chain import audit_log
 from eid.constants import AssuranceLevel
 from eid.errors import ApplicationError, PermissionDeniedError
-from eid.hkid import hkid_hash, hkid_mask, hkid_validate
+from eid.hkid import hkid_hash, hkid_mask, hkid_seal, hkid_validate
 from eid.models import Department, OfficerMembership, User, VerificationRequest
 from eid.notices import resident_notify
 
@@ -170,6 +170,8 @@ def verification_approve(
         user.date_of_birth = verification.date_of_birth
         user.hkid_hash = verification.hkid_hash
         user.hkid_masked = verification.hkid_masked
+        # The number the officer typed from the card, now matched: sealed for entitled departments.
+        user.hkid_sealed = hkid_seal(normalised)
         user.assurance_level = max(previous, AssuranceLevel.SUBSTANTIAL)
         user.save(
             update_fields=[
@@ -178,6 +180,7 @@ def verification_approve(
                 "date_of_birth",
                 "hkid_hash",
                 "hkid_masked",
+                "hkid_sealed",
                 "assurance_level",
             ]
         )

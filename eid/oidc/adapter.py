@@ -47,7 +47,7 @@ class EidOIDCAdapter(DefaultOIDCAdapter):
         granted = set(scopes) & set(client.get_scopes())
         return {
             "sub": self.get_user_sub(client, user),
-            **resident_claims(user=user, scopes=granted, email=email),
+            **resident_claims(user=user, scopes=granted, email=email, client=client, purpose=purpose),
         }
 
     def populate_id_token(

@@ -2,15 +2,87 @@
 
 Every value comes from the resident's record through eid.public; nothing is released for a scope
 that was not granted, and empty values are left out rather than sent as "".
+
+`eid_hkid` is the masked number, except for a production client of a department's organisation whose
+approval recorded a legal basis (`hkid_release_basis`): that client gets the full number, opened from
+its seal, and each such release is audited (with the mask only).
 """
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from allauth.account.models import EmailAddress
+from allauth.idp.oidc.models import Client
 from django.utils import translation
 
-from eid.public import REGION_OF_DISTRICT, AssuranceLevel, District, Region, User
+# Unsealing is deliberately not in eid.public: no other app may open the number.
+from eid.hkid import hkid_unseal
+from eid.oidc.models import PartnerApplication
+from eid.oidc.onboarding import client_is_sandbox
+from eid.public import REGION_OF_DISTRICT, AssuranceLevel, Department, District, Region, User, audit_log
+
+
+@dataclass(frozen=True)
+class HkidReleaseBasis:
+    """Why a client may receive the full HKID: its approved application and the legal basis recorded."""
+
+    application: str
+    department: Department
+    legal_basis: str
+
+
+def hkid_release_basis(client: Client | None) -> HkidReleaseBasis | None:
+    """The basis on which `client` receives the full HKID, or None (it gets the mask).
+
+    Only the production client of an approved application of a department's organisation with a legal
+    basis recorded on approval (onboarding.application_approve); never a sandbox client. Read from the
+    application row, not from the client's editable JSON."""
+    if client is None or client_is_sandbox(client):
+        return None
+    application = (
+        PartnerApplication.objects.filter(
+            production_client=client,
+            status=PartnerApplication.Status.APPROVED,
+            organisation__department__isnull=False,
+        )
+        .exclude(hkid_legal_basis="")
+        .select_related("organisation__department")
+        .first()
+    )
+    if application is None or not application.hkid_legal_basis.strip():
+        return None
+    return HkidReleaseBasis(
+        application=str(application.public_id),
+        department=application.organisation.department,
+        legal_basis=application.hkid_legal_basis.strip(),
+    )
+
+
+def _hkid_claim(*, user: User, client: Client | None, purpose: str) -> str:
+    """The full number for an entitled department (audited), the mask for everyone else."""
+    if not user.hkid_sealed:
+        return user.hkid_masked
+    basis = hkid_release_basis(client)
+    if basis is None:
+        return user.hkid_masked
+    number = hkid_unseal(user.hkid_sealed)
+    if not number:
+        # Sealed under a key no longer configured: the mask, never a guess.
+        return user.hkid_masked
+    audit_log(
+        event_type="oidc.hkid_released",
+        subject=user,
+        data={
+            "client_id": client.id,
+            "application": basis.application,
+            "department": basis.department.code,
+            "legal_basis": basis.legal_basis,
+            "hkid": user.hkid_masked,
+            "purpose": purpose,
+        },
+    )
+    return number
 
 
 def _english_label(choices: type, value: str) -> str:
@@ -43,7 +115,15 @@ def _split_name(name: str) -> tuple[str, str]:
     return family, given
 
 
-def resident_claims(*, user: User, scopes: Iterable[str], email: str | None = None) -> dict[str, Any]:
+def resident_claims(
+    *,
+    user: User,
+    scopes: Iterable[str],
+    email: str | None = None,
+    client: Client | None = None,
+    purpose: str = "",
+) -> dict[str, Any]:
+    """The claims for the granted `scopes`; `client` decides whether `eid_hkid` is the full number."""
     scopes = set(scopes)
     claims: dict[str, Any] = {}
     if "profile" in scopes:
@@ -66,7 +146,7 @@ def resident_claims(*, user: User, scopes: Iterable[str], email: str | None = No
     if "birthdate" in scopes and user.date_of_birth:
         claims["birthdate"] = user.date_of_birth.isoformat()
     if "eid.hkid" in scopes and user.hkid_masked:
-        claims["eid_hkid"] = user.hkid_masked
+        claims["eid_hkid"] = _hkid_claim(user=user, client=client, purpose=purpose)
     if "eid.assurance" in scopes:
         # The account's proofing level; the session's level is the ID token's `acr`.
         claims["eid_assurance"] = AssuranceLevel(user.assurance_level).acr

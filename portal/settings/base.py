@@ -272,6 +272,9 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # Personal data: HKIDs are stored as a keyed hash. The key must differ from SECRET_KEY in production.
 HKID_HASH_KEY = env_str("HKID_HASH_KEY", SECRET_KEY)
+# Seals verified HKID numbers for departments with a legal basis (Fernet key(s), comma-separated, newest
+# first). Empty outside production: a dev key is derived from SECRET_KEY (eid/hkid.py).
+HKID_ENCRYPTION_KEY = env_str("EID_HKID_ENCRYPTION_KEY", "")
 # Encrypts the PKI's private keys at rest (eid/pki/keystore.py). Derived from SECRET_KEY only in
 # dev and test; production requires its own (portal/settings/prod.py).
 PKI_KEY_PASSPHRASE = env_str("PKI_KEY_PASSPHRASE", "pki-dev-only:" + SECRET_KEY)

@@ -6,6 +6,7 @@ from portal.settings.env import env_bool, env_int, env_str
 PORTAL_ENVIRONMENT = "production"
 DEBUG = False
 HKID_HASH_KEY = env_str("HKID_HASH_KEY")
+HKID_ENCRYPTION_KEY = env_str("EID_HKID_ENCRYPTION_KEY")
 MFA_ENCRYPTION_KEY = env_str("MFA_ENCRYPTION_KEY")
 PKI_KEY_PASSPHRASE = env_str("PKI_KEY_PASSPHRASE")
 IDP_OIDC_PRIVATE_KEY = env_str("IDP_OIDC_PRIVATE_KEY")

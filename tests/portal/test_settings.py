@@ -40,6 +40,8 @@ PRODUCTION_ENV = {
     "SECRET_KEY": "x" * 20 + "production-secret-key-from-the-environment-0123456789",
     "HKID_HASH_KEY": "a-different-key-for-hkid-hashing-0123456789",
     "MFA_ENCRYPTION_KEY": "a-third-key-for-totp-secrets-0123456789",
+    # A Fernet key (32 bytes, URL-safe base64) sealing verified HKID numbers (eid.E001-E003).
+    "EID_HKID_ENCRYPTION_KEY": "q4m3V1c9Yb0mXnJ7pX2w8bR5tQ6uL1kZ3sD0fG7hJ2E=",
     "PKI_KEY_PASSPHRASE": "a-fourth-secret-for-the-pki-private-keys-0123456789",
     "ALLOWED_HOSTS": "eid.example.gov.hk",
     "SITE_URL": "https://eid.example.gov.hk",
