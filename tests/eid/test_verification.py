@@ -131,6 +131,47 @@ def test_a_document_that_does_not_match_cannot_be_approved(
     assert not AuditEvent.objects.filter(event_type="verification.approved").exists()
 
 
+def test_approval_seals_the_number_typed_from_the_card_and_only_then(applicant: User, officer: User) -> None:
+    """The request alone seals nothing; the officer's matched approval seals the card's number."""
+    from eid.hkid import hkid_unseal
+
+    request = _submit(applicant)
+    applicant.refresh_from_db()
+    assert applicant.hkid_sealed == ""
+    with pytest.raises(ApplicationError):
+        _approve(request, officer, raw_hkid_on_document="B234567(1)")
+    applicant.refresh_from_db()
+    assert applicant.hkid_sealed == ""
+    _approve(request, officer)
+    applicant.refresh_from_db()
+    assert applicant.hkid_sealed and "A123456" not in applicant.hkid_sealed
+    assert hkid_unseal(applicant.hkid_sealed) == "A1234563"
+    logged = " ".join(str(data) for data in AuditEvent.objects.values_list("data", flat=True))
+    assert "A123456" not in logged and applicant.hkid_sealed not in logged
+
+
+def test_the_sealed_number_is_not_in_the_admin(applicant: User, officer: User) -> None:
+    _approve(_submit(applicant), officer)
+    applicant.refresh_from_db()
+    admin = Client()
+    admin.force_login(UserFactory(is_staff=True, is_superuser=True))
+    page = admin.get(f"/en/admin/eid/user/{applicant.pk}/change/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "A123***(3)" in html
+    assert "A123456" not in html and applicant.hkid_sealed not in html and "hkid_sealed" not in html
+
+
+def test_setting_another_hkid_drops_the_seal(applicant: User, officer: User) -> None:
+    from eid.actions import user_set_hkid
+
+    _approve(_submit(applicant), officer)
+    applicant.refresh_from_db()
+    user_set_hkid(user=applicant, raw_hkid="B234567(1)")
+    applicant.refresh_from_db()
+    assert applicant.hkid_sealed == ""
+
+
 def test_an_invalid_hkid_on_the_document_is_refused(applicant: User, officer: User) -> None:
     from django.core.exceptions import ValidationError
 
