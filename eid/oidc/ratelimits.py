@@ -65,9 +65,12 @@ def limited_response(error: RateLimited) -> JsonResponse:
     """The JSON 429 for a RateLimited raised while handling a client-authenticated request."""
     seconds = getattr(error, "retry_after", None)
     if seconds is None:
-        # allauth's introspect_client, raised in its validator: that window's wait.
+        # allauth's own introspection limits: per client (raised in its validator), or per IP.
         client = getattr(context.request, "eid_rate_client_id", None)
-        seconds = retry_after(context.request, "introspect_client", key=client) if client else 1
+        if client:
+            seconds = retry_after(context.request, "introspect_client", key=client)
+        else:
+            seconds = retry_after(context.request, "introspect_ip")
     return json_429(seconds)
 
 

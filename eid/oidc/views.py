@@ -313,7 +313,8 @@ class IntrospectView(allauth_views.IntrospectView):
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         """RFC 7662 through the portal's validator (private_key_jwt, hashed secrets); allauth's own
         rules otherwise: a client sees only its own tokens unless
-        IDP_OIDC_INTROSPECTION_CROSS_CLIENT_ALLOWED, and per-IP and per-client rate limits."""
+        IDP_OIDC_INTROSPECTION_CROSS_CLIENT_ALLOWED, and its rate limits (per client; per IP only for
+        failed authentications, ratelimits.py)."""
         get_validator_context().supported_auth_methods = app_settings.INTROSPECTION_AUTH_METHODS
         try:
             ratelimit.consume(

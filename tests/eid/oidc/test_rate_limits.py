@@ -113,6 +113,15 @@ class TestClientAuthenticatedEndpoints:
         assert web.post(INTROSPECT, {"token": "unknown"}, HTTP_AUTHORIZATION=auth).json() == {"active": False}
         assert_json_429(web.post(INTROSPECT, {"token": "unknown"}, HTTP_AUTHORIZATION=auth))
 
+    def test_allauths_per_ip_introspection_limit_still_works_if_configured(self, web, limits) -> None:
+        limits(introspect_ip="1/m/ip")
+        bank = new_client()
+        auth = basic_auth(bank.client.id, bank.secret)
+        assert web.post(INTROSPECT, {"token": "unknown"}, HTTP_AUTHORIZATION=auth).status_code == 200
+        response = web.post(INTROSPECT, {"token": "unknown"}, HTTP_AUTHORIZATION=auth)
+        assert_json_429(response)
+        assert int(response["Retry-After"]) >= 55  # the window's remaining wait, not a token value
+
     def test_switched_off_nothing_is_limited(self, web, settings) -> None:
         settings.IDP_OIDC_RATE_LIMITS = False  # as in bench/settings.py
         bank = new_client()
