@@ -140,6 +140,9 @@ ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_REAUTHENTICATION_TIMEOUT = 300
 # Five failed sign-ins per account lock it for 15 minutes; the resident is told when to retry.
 LOGIN_LOCKOUT_SECONDS = 15 * 60
+# Per-IP rate limits (sign-in, the provider's endpoints) read the client address from X-Forwarded-For
+# only through this many trusted proxies in front of the portal (0: the socket's address).
+ALLAUTH_TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 ACCOUNT_RATE_LIMITS = {
     "login_failed": f"10/m/ip,5/{LOGIN_LOCKOUT_SECONDS}s/key",
     "login": "30/m/ip",

@@ -7,6 +7,12 @@ from tests.factories import UserFactory
 
 
 @pytest.fixture(autouse=True)
+def _tasks_in_process(eager_unless_worker: None) -> None:
+    """Periodic tasks called with .delay().get() run here unless a test is marked `worker` (with a
+    broker configured and no worker listening, .get() would wait forever)."""
+
+
+@pytest.fixture(autouse=True)
 def _fresh_rate_limits() -> None:
     """Every test from 127.0.0.1: the provider's rate limits (on, as in production) start empty."""
     cache.clear()
