@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('eid', '0002_verification_request'),
+        ("eid", "0002_verification_request"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='user',
-            name='hkid_sealed',
-            field=models.TextField(blank=True, default='', editable=False),
+            model_name="user",
+            name="hkid_sealed",
+            field=models.TextField(blank=True, default="", editable=False),
         ),
     ]
