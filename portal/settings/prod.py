@@ -17,6 +17,11 @@ OIDC_CLIENT_SECRET_KEY = env_str("OIDC_CLIENT_SECRET_KEY")
 OUTBOUND_ALLOW_LOOPBACK_HTTP = False
 NOTIFICATIONS_ENCRYPTION_KEY = env_str("NOTIFICATIONS_ENCRYPTION_KEY", MFA_ENCRYPTION_KEY)
 
+# Persistent database connections: a new PostgreSQL connection per request costs more than a token
+# request's own queries. Checked before reuse, so a restarted database costs one failed check.
+DATABASES["default"]["CONN_MAX_AGE"] = env_int("DB_CONN_MAX_AGE", 60)  # noqa: F405
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True  # noqa: F405
+
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)

@@ -132,3 +132,15 @@ def test_collectstatic_builds_the_production_manifest(tmp_path: Path) -> None:
     result = _manage("collectstatic", "--noinput", "-v0", env=env)
     assert result.returncode == 0, result.stderr[-2000:]
     assert (tmp_path / "staticfiles.json").exists()
+
+
+def test_production_keeps_database_connections_and_reads_the_proxy_count() -> None:
+    """A new PostgreSQL connection per request cost more than a token request's queries (bench/)."""
+    script = (
+        "from django.conf import settings as s;"
+        "d = s.DATABASES['default'];"
+        "print(d['CONN_MAX_AGE'], d['CONN_HEALTH_CHECKS'], s.ALLAUTH_TRUSTED_PROXY_COUNT)"
+    )
+    result = _manage("shell", "-c", script, env={**PRODUCTION_ENV, "TRUSTED_PROXY_COUNT": "2"})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1].split() == ["60", "True", "2"]
