@@ -86,7 +86,7 @@ start_portal() {
   (
     cd "$PORTAL_SRC"
     export DJANGO_SETTINGS_MODULE=bench.settings
-    export SECRET_KEY=bench-only-secret-key-0123456789abcdef HKID_HASH_KEY=bench-only-hkid-key
+    export SECRET_KEY=bench-only-secret-key-0123456789abcdef HKID_HASH_KEY=bench-only-hkid-key EID_HKID_ENCRYPTION_KEY=YmVuY2gtb25seS1oa2lkLXNlYWxpbmcta2V5LTAwMDA=
     export DATABASE_URL=postgres://postgres@127.0.0.1:5432/$PORTAL_DB DB_CONN_MAX_AGE=60
     export ALLOWED_HOSTS=127.0.0.1,localhost SITE_URL=http://127.0.0.1:$PORTAL_PORT MFA_ENCRYPTION_KEY=bench-only-mfa-key
     export PKI_KEY_PASSPHRASE=bench-only-pki OIDC_PAIRWISE_KEY=bench-only-pairwise OIDC_CLIENT_SECRET_KEY=bench-only-secret

@@ -54,6 +54,7 @@ def _environment(hasher: str) -> None:
         DJANGO_SETTINGS_MODULE="bench.settings",
         SECRET_KEY="bench-only-secret-key-0123456789abcdef",
         HKID_HASH_KEY="bench-only-hkid-key",
+        EID_HKID_ENCRYPTION_KEY="YmVuY2gtb25seS1oa2lkLXNlYWxpbmcta2V5LTAwMDA=",
         DATABASE_URL=f"postgres://postgres@127.0.0.1:5432/{DB_NAME}",
         ALLOWED_HOSTS="127.0.0.1,localhost,testserver",
         SITE_URL="http://testserver",

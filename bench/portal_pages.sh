@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PORT=${PORT:-8100}
 export DJANGO_SETTINGS_MODULE=bench.settings
-export SECRET_KEY=bench-only-secret-key-0123456789abcdef HKID_HASH_KEY=bench-only-hkid-key
+export SECRET_KEY=bench-only-secret-key-0123456789abcdef HKID_HASH_KEY=bench-only-hkid-key EID_HKID_ENCRYPTION_KEY=YmVuY2gtb25seS1oa2lkLXNlYWxpbmcta2V5LTAwMDA=
 export DATABASE_URL=${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/eid_bench}
 export ALLOWED_HOSTS=127.0.0.1,localhost,testserver SITE_URL=http://127.0.0.1:$PORT DB_CONN_MAX_AGE=60 MFA_ENCRYPTION_KEY=bench-only-mfa-key
 export PKI_KEY_PASSPHRASE=bench-only-pki OIDC_PAIRWISE_KEY=bench-only-pairwise OIDC_CLIENT_SECRET_KEY=bench-only-secret
