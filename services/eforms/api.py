@@ -36,6 +36,7 @@ from services.eforms.serializers import (
     SubmissionSerializer,
     SubmissionSummarySerializer,
 )
+from services.eforms.storage import attachment_response
 from services.notifications.public import ApiKeyRateThrottle
 
 CASES_SCOPE = "eforms.cases"
@@ -277,12 +278,4 @@ class AttachmentDownloadView(EformsAPIView):
         attachment = submission.attachments.filter(public_id=attachment_id).first()
         if attachment is None:
             raise exceptions.NotFound()
-        response = FileResponse(
-            attachment.file.open("rb"),
-            as_attachment=True,
-            filename=attachment.original_name,
-            content_type=attachment.content_type,
-        )
-        response["Cache-Control"] = "private, no-store"
-        response["X-Content-Type-Options"] = "nosniff"
-        return response
+        return attachment_response(attachment)

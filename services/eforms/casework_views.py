@@ -9,7 +9,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -29,6 +29,7 @@ from services.eforms.casework_forms import (
 from services.eforms.definition import localised, visible_fields, visible_pages
 from services.eforms.fields import display_value
 from services.eforms.models import Submission
+from services.eforms.storage import attachment_response
 
 PAGE_SIZE = 25
 
@@ -197,15 +198,7 @@ def case_attachment(request: HttpRequest, submission_id: Any, attachment_id: Any
             "attachment": str(attachment.public_id),
         },
     )
-    response = FileResponse(
-        attachment.file.open("rb"),
-        as_attachment=True,
-        filename=attachment.original_name,
-        content_type=attachment.content_type,
-    )
-    response["Cache-Control"] = "private, no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return attachment_response(attachment)
 
 
 @login_required

@@ -8,9 +8,11 @@ can point it at a temporary directory with override_settings.
 import os
 import uuid
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage
+from django.http import FileResponse
 
 
 def private_root() -> Path:
@@ -43,3 +45,16 @@ def attachment_path(instance: object, filename: str) -> str:
     """A random name: the resident's file name is kept in the database only, never on disk."""
     token = uuid.uuid4().hex
     return f"attachments/{token[:2]}/{token}"
+
+
+def attachment_response(attachment: Any) -> FileResponse:
+    """An attachment as a download that no cache keeps and no browser sniffs into something else."""
+    response = FileResponse(
+        attachment.file.open("rb"),
+        as_attachment=True,
+        filename=attachment.original_name,
+        content_type=attachment.content_type,
+    )
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

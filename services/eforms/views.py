@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -46,6 +46,7 @@ from services.eforms.selectors import (
     published_forms,
     submissions_for_resident,
 )
+from services.eforms.storage import attachment_response
 
 
 def index(request: HttpRequest) -> HttpResponse:
@@ -566,15 +567,7 @@ def receipt(request: HttpRequest, submission_id: Any) -> HttpResponse:
 def attachment_download(request: HttpRequest, attachment_id: Any) -> HttpResponse:
     """The file, to its owner (and officers of the form's department); the same 404 for anyone else."""
     attachment = access_attachment_by_public_id(user=request.user, public_id=attachment_id)
-    response = FileResponse(
-        attachment.file.open("rb"),
-        as_attachment=True,
-        filename=attachment.original_name,
-        content_type=attachment.content_type,
-    )
-    response["Cache-Control"] = "private, no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return attachment_response(attachment)
 
 
 @require_http_methods(["GET", "POST"])
