@@ -11,8 +11,9 @@ import time
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
-from allauth.idp.oidc.models import Client
 from django.http import HttpRequest, HttpResponse
+
+from eid.oidc.validator import request_client
 
 SESSION_KEY = "eid_oidc_pending_form_action"
 # Long enough for a sign-in with a second factor and a step-up; the same window PAR allows.
@@ -33,7 +34,7 @@ def pending_client_remember(request: HttpRequest, client_id: str | None) -> None
     """The resident is sent to sign in (or step up) on the way to this client."""
     if not isinstance(client_id, str) or not client_id or not hasattr(request, "session"):
         return
-    client = Client.objects.filter(id=client_id).only("redirect_uris").first()
+    client = request_client(client_id)  # the authorize request's own look-up, cached: no query
     if client is None:
         return
     origins = redirect_origins(client.get_redirect_uris())

@@ -44,3 +44,15 @@ def test_an_unknown_client_adds_nothing() -> None:
     web = BrowserClient()
     web.get("/identity/o/authorize?client_id=nope&response_type=code")
     assert "https:" not in form_action_of(web.get("/en/accounts/login/"))
+
+
+def test_remembering_the_client_costs_no_extra_query() -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    web = BrowserClient()
+    auth = Authorization(new_client(redirect_uri="https://bank.example/callback"))
+    with CaptureQueriesContext(connection) as captured:
+        web.get(auth.url())
+    client_queries = [q for q in captured.captured_queries if "allauth_idp_oidc_client" in q["sql"]]
+    assert len(client_queries) == 1
