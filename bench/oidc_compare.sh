@@ -5,12 +5,14 @@
 # Usage: bash bench/oidc_compare.sh            (BENCH_HASHER=production, the default: PBKDF2-SHA256
 #        BENCH_HASHER=fast bash bench/oidc_compare.sh    at 1,000,000 iterations for every password;
 #        SECONDS_EACH=6 CONCURRENCY=16                    fast: a cheap salted hash everywhere)
-#        ONLY="portal node" (a subset of: portal node dot)
+#        ONLY="portal node" (a subset of: portal node node-redis dot; node keeps its state in memory,
+#        node-redis in Redis through the library's example adapter, as in production)
 #        PORTAL_REF=HEAD (the commit whose portal is measured, exported with `git archive`, so other
 #        uncommitted work in the tree does not leak in; PORTAL_REF=worktree runs the working tree)
 #        BENCH_LOGS=DIR (keep the servers' logs and the JSON results there)
 #        BENCH_CACHE_URL=redis://127.0.0.1:6379/12 (the portal's shared cache: allauth keeps
 #        authorization codes in Django's cache, so the two workers must share it, as in production)
+#        NODE_REDIS_URL=redis://127.0.0.1:6379/13 (node-redis's store: flushed before and after the run)
 #
 # Needs PostgreSQL on 127.0.0.1:5432 (user postgres), Redis on 127.0.0.1:6379, node and npm, openssl. Creates and drops the
 # databases eid_bench_oidc and eid_bench_oidc_dot; installs node-oidc-provider under
@@ -21,8 +23,10 @@ cd "$(dirname "$0")/.."
 ROOT=$PWD
 export BENCH_HASHER=${BENCH_HASHER:-production}
 SECONDS_EACH=${SECONDS_EACH:-6}
+MINT_SECONDS=${MINT_SECONDS:-20} # codes for the token phase: the portal mints ~100/s, so 8 s ran out in ~4 s
 CONCURRENCY=${CONCURRENCY:-16}
-ONLY=${ONLY:-portal node dot}
+ONLY=${ONLY:-portal node node-redis dot}
+NODE_REDIS_URL=${NODE_REDIS_URL:-redis://127.0.0.1:6379/13}
 PORTAL_REF=${PORTAL_REF:-HEAD}
 PORTAL_DB=eid_bench_oidc
 DOT_DB=eid_bench_oidc_dot
@@ -31,11 +35,13 @@ DEMO_PASSWORD=portal-demo-2026 # the demo residents' password (portal/demo.py)
 REDIRECT_URI=http://127.0.0.1:18999/callback # never contacted: the load generator stops at the redirect
 WORK=$(mktemp -d)
 PIDS=()
+NODE_REDIS_STARTED=
 
 cleanup() {
   if [ -n "${BENCH_LOGS:-}" ]; then mkdir -p "$BENCH_LOGS" && cp "$WORK"/*.log "$WORK"/*.json "$BENCH_LOGS"/ 2>/dev/null || true; fi
   for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
   for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+  if [ -n "$NODE_REDIS_STARTED" ]; then redis-cli -u "$NODE_REDIS_URL" flushdb >/dev/null 2>&1 || true; fi
   psql -h 127.0.0.1 -U postgres -d postgres -qc "DROP DATABASE IF EXISTS $PORTAL_DB WITH (FORCE)" \
     -c "DROP DATABASE IF EXISTS $DOT_DB WITH (FORCE)" >/dev/null 2>&1 || true
   rm -rf "$WORK"
@@ -122,22 +128,41 @@ new = client_create(name="Bench RP", redirect_uris=["http://127.0.0.1:18999/call
 Client.objects.filter(pk=new.client.pk).update(secret=client_secret_hash(sys.argv[1]))
 print(new.client.id)
 PY
-    exec "$ROOT"/.venv/bin/gunicorn portal.wsgi --workers 2 --bind 127.0.0.1:"$PORTAL_PORT" --log-level warning
+    exec "$ROOT"/.venv/bin/gunicorn portal.wsgi -c gunicorn.conf.py --workers 2 --bind 127.0.0.1:"$PORTAL_PORT" --log-level warning
   ) >"$WORK/portal.log" 2>&1 &
   PIDS+=($!)
 }
 
-# --- node-oidc-provider: one process, in-memory store ---------------------------------------------
-start_node() {
-  NODE_PORT=$(free_port 18721)
+# --- node-oidc-provider: one process, in-memory store (node) or Redis (node-redis) ----------------
+NODE_INSTALLED=
+node_install() {
+  [ -n "$NODE_INSTALLED" ] && return 0
   (cd bench/oidc_compare/node && npm ci --no-audit --no-fund --silent >/dev/null 2>&1 || npm install --no-audit --no-fund --silent)
+  NODE_INSTALLED=1
+}
+
+node_server() { # PORT STORE LOG
   (
     cd bench/oidc_compare/node
-    export NODE_ENV=production PORT=$NODE_PORT ISSUER=http://127.0.0.1:$NODE_PORT CLIENT_ID CLIENT_SECRET
-    export REDIRECT_URI DEMO_EMAIL DEMO_PASSWORD SIGNING_KEY_PEM
+    export NODE_ENV=production PORT=$1 ISSUER=http://127.0.0.1:$1 NODE_STORE=$2 REDIS_URL=$NODE_REDIS_URL
+    export CLIENT_ID CLIENT_SECRET REDIRECT_URI DEMO_EMAIL DEMO_PASSWORD SIGNING_KEY_PEM
     exec node server.js
-  ) >"$WORK/node.log" 2>&1 &
+  ) >"$3" 2>&1 &
   PIDS+=($!)
+}
+
+start_node() {
+  NODE_PORT=$(free_port 18721)
+  node_install
+  node_server "$NODE_PORT" memory "$WORK/node.log"
+}
+
+start_node_redis() {
+  NODE_REDIS_PORT=$(free_port 18741)
+  node_install
+  redis-cli -u "$NODE_REDIS_URL" flushdb >/dev/null
+  NODE_REDIS_STARTED=1
+  node_server "$NODE_REDIS_PORT" redis "$WORK/node-redis.log"
 }
 
 # --- django-oauth-toolkit: gunicorn, 2 workers, PostgreSQL, its own virtualenv -------------------
@@ -157,7 +182,7 @@ start_dot() {
       -c "CREATE DATABASE $DOT_DB"
     "$ROOT"/.venv-bench-dot/bin/django-admin migrate -v0
     "$ROOT"/.venv-bench-dot/bin/django-admin bench_setup
-    exec "$ROOT"/.venv-bench-dot/bin/gunicorn dotbench.wsgi --workers 2 --bind 127.0.0.1:"$DOT_PORT" \
+    exec "$ROOT"/.venv-bench-dot/bin/gunicorn dotbench.wsgi -c "$PORTAL_SRC/gunicorn.conf.py" --workers 2 --bind 127.0.0.1:"$DOT_PORT" \
       --log-level warning
   ) >"$WORK/dot.log" 2>&1 &
   PIDS+=($!)
@@ -167,10 +192,10 @@ load() { # NAME ISSUER CLIENT_ID
   echo "--- $1: load average $(cut -d' ' -f1-3 /proc/loadavg)"
   BENCH_PASSWORD=$DEMO_PASSWORD .venv/bin/python -m bench.oidc_load --provider "$1" --issuer "$2" \
     --client-id "$3" --client-secret "$CLIENT_SECRET" --redirect-uri "$REDIRECT_URI" --user "$DEMO_EMAIL" \
-    --concurrency "$CONCURRENCY" --seconds "$SECONDS_EACH" --json "$WORK/$1.json"
+    --concurrency "$CONCURRENCY" --seconds "$SECONDS_EACH" --mint-seconds "$MINT_SECONDS" --json "$WORK/$1.json"
 }
 
-for name in $ONLY; do "start_$name"; done
+for name in $ONLY; do "start_${name//-/_}"; done
 TABLE=()
 for name in $ONLY; do
   case $name in
@@ -180,6 +205,10 @@ for name in $ONLY; do
     node)
       wait_for "http://127.0.0.1:$NODE_PORT/.well-known/openid-configuration" || { cat "$WORK/node.log"; exit 1; }
       load node "http://127.0.0.1:$NODE_PORT" "$CLIENT_ID" ;;
+    node-redis)
+      wait_for "http://127.0.0.1:$NODE_REDIS_PORT/.well-known/openid-configuration" || { cat "$WORK/node-redis.log"; exit 1; }
+      load node-redis "http://127.0.0.1:$NODE_REDIS_PORT" "$CLIENT_ID"
+      echo "node-redis: $(redis-cli -u "$NODE_REDIS_URL" dbsize) keys in $NODE_REDIS_URL after the load" ;;
     dot)
       wait_for "http://127.0.0.1:$DOT_PORT/o/.well-known/openid-configuration" || { cat "$WORK/dot.log"; exit 1; }
       load dot "http://127.0.0.1:$DOT_PORT/o" "$CLIENT_ID" ;;

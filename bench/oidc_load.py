@@ -3,7 +3,8 @@
     python -m bench.oidc_load --provider portal --issuer http://127.0.0.1:18711 \\
         --client-id ID --client-secret SECRET --redirect-uri http://127.0.0.1:18999/callback \\
         --user low@demo.local --password portal-demo-2026 --seconds 6 --json portal.json
-    python -m bench.oidc_load --table portal=portal.json node=node.json dot=dot.json
+    python -m bench.oidc_load --table portal=portal.json node=node.json node-redis=node-redis.json \\
+        dot=dot.json
 
 Discovery-driven: the endpoints come from the provider's `/.well-known/openid-configuration`; only the
 sign-in and consent forms differ per provider (ADAPTERS). Every phase runs `--concurrency` closed-loop
@@ -151,6 +152,7 @@ class Adapter:
 ADAPTERS = {
     "portal": Adapter(login_field="login", consent_button=("action", "grant")),
     "node": Adapter(login_field="login", consent_button=("action", "grant")),
+    "node-redis": Adapter(login_field="login", consent_button=("action", "grant")),  # the same server.js
     "dot": Adapter(login_field="username", consent_button=("allow", "Authorize")),
 }
 

@@ -4,19 +4,28 @@
 // subjects, openid profile email), refresh tokens issued to it and rotated on every use, profile and
 // email claims in the ID token as well as at userinfo, 10-minute access tokens, 60-second codes, one
 // demo user whose password is checked at sign-in, consent asked once per session (a new sign-in asks
-// again). Different by design of the library: one process, an in-memory store (no database): the
-// library's MemoryAdapter over an unbounded store with expiry (TtlStore below), since the store it
-// ships with is an LRU of 1,000 entries that evicts live codes and tokens under load.
+// again). Different by design of the library: one process.
+//
+// Two stores, chosen by NODE_STORE:
+// - memory (the default): no database, the library's MemoryAdapter over an unbounded store with
+//   expiry (TtlStore below), since the store it ships with is an LRU of 1,000 entries that evicts
+//   live codes and tokens under load. The library documents its memory adapter as development-only.
+// - redis: every session, interaction, grant, code and token in Redis (REDIS_URL, keys `oidc:*`),
+//   through redis_adapter.js, modelled on the library's example Redis adapter (ioredis), as a
+//   production deployment would keep them.
 //
 // Environment: PORT, ISSUER, CLIENT_ID, CLIENT_SECRET, REDIRECT_URI, DEMO_EMAIL, DEMO_PASSWORD,
 // SIGNING_KEY_PEM (RSA private key), BENCH_HASHER=fast|production (production: PBKDF2-SHA256 at
-// Django 5.2's 1,000,000 iterations, like the Django providers' default hasher).
+// Django 5.2's 1,000,000 iterations, like the Django providers' default hasher), NODE_STORE=memory|redis
+// (default memory), REDIS_URL (with redis, e.g. redis://127.0.0.1:6379/13).
 import crypto from 'node:crypto';
 import http from 'node:http';
 import { promisify } from 'node:util';
 
 import Provider from 'oidc-provider';
 import MemoryAdapter from 'oidc-provider/lib/adapters/memory_adapter.js';
+
+import redisAdapterFactory from './redis_adapter.js';
 
 const env = (name) => {
   const value = process.env[name];
@@ -66,13 +75,22 @@ class TtlStore {
     for (const [key, entry] of this.#entries) if (entry.expiresAt && entry.expiresAt <= now) this.#entries.delete(key);
   }
 }
-const store = new TtlStore();
-setInterval(() => store.sweep(), 10_000).unref();
+const STORE = process.env.NODE_STORE || 'memory';
+let adapter;
+if (STORE === 'memory') {
+  const store = new TtlStore();
+  setInterval(() => store.sweep(), 10_000).unref();
+  adapter = (model) => new MemoryAdapter(model, store);
+} else if (STORE === 'redis') {
+  adapter = redisAdapterFactory(env('REDIS_URL')).RedisAdapter;
+} else {
+  throw new Error(`NODE_STORE must be memory or redis, not ${STORE}`);
+}
 
 const signingJwk = crypto.createPrivateKey(env('SIGNING_KEY_PEM')).export({ format: 'jwk' });
 
 const configuration = {
-  adapter: (model) => new MemoryAdapter(model, store),
+  adapter,
   clients: [{
     client_id: env('CLIENT_ID'),
     client_secret: env('CLIENT_SECRET'),
@@ -175,5 +193,5 @@ const server = http.createServer(async (req, res) => {
   }
 });
 server.keepAliveTimeout = 5000;
-server.listen(PORT, '127.0.0.1', () => console.log(`node-oidc-provider listening on ${ISSUER}`));
+server.listen(PORT, '127.0.0.1', () => console.log(`node-oidc-provider (${STORE} store) listening on ${ISSUER}`));
 for (const signal of ['SIGTERM', 'SIGINT']) process.on(signal, () => server.close(() => process.exit(0)));
