@@ -67,7 +67,6 @@ MIDDLEWARE = [
     "eid.oidc.dpop.NonceMiddleware",
     "eid.oidc.form_action.PendingAuthorizationFormActionMiddleware",
 ]
-
 ROOT_URLCONF = "portal.urls"
 # Widgets render through templates/django/forms/widgets/ so inputs carry the USWDS classes.
 FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
@@ -108,6 +107,15 @@ AUTH_USER_MODEL = "eid.User"
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
+]
+# Django's defaults, with its PBKDF2-SHA256 computed by `cryptography` (same hashes, half the CPU:
+# eid/hashers.py). The others only verify legacy hashes and upgrade them at the next sign-in.
+PASSWORD_HASHERS = [
+    "eid.hashers.CryptographyPBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.BCryptSHA256PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
