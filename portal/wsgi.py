@@ -1,6 +1,6 @@
 import os
 
-from django.core.wsgi import get_wsgi_application
+from portal.handlers import get_wsgi_application  # the machine endpoints' own middleware stack
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings.prod")
 application = get_wsgi_application()

@@ -8,14 +8,25 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import django.test.client
 import pytest
 from django.conf import settings
 
+from portal.handlers import MachineRoutingMixin
 from tests.factories import DepartmentFactory, MessageFactory, OfficerMembershipFactory, UserFactory
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+class RoutingClientHandler(MachineRoutingMixin, django.test.client.ClientHandler):
+    """The test client's handler, routing the OIDC machine endpoints to their own middleware stack
+    as production's RoutingWSGIHandler does (portal/handlers.py)."""
+
+
+# Every django.test.Client (pytest-django's `client` included) builds its handler from this name.
+django.test.client.ClientHandler = RoutingClientHandler
 
 
 @pytest.fixture

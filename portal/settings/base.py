@@ -67,6 +67,12 @@ MIDDLEWARE = [
     "eid.oidc.dpop.NonceMiddleware",
     "eid.oidc.form_action.PendingAuthorizationFormActionMiddleware",
 ]
+# The OIDC provider's machine endpoints (token, userinfo, discovery, JWKS…): portal/handlers.py.
+MACHINE_MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "portal.middleware.MachineEndpointMiddleware",
+]
+
 ROOT_URLCONF = "portal.urls"
 # Widgets render through templates/django/forms/widgets/ so inputs carry the USWDS classes.
 FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
