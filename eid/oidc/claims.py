@@ -14,6 +14,7 @@ from typing import Any
 
 from allauth.account.models import EmailAddress
 from allauth.idp.oidc.models import Client
+from django.db.models import Model, OuterRef, QuerySet, Subquery
 from django.utils import translation
 
 # Unsealing is deliberately not in eid.public: no other app may open the number.
@@ -115,6 +116,29 @@ def _split_name(name: str) -> tuple[str, str]:
     return family, given
 
 
+def with_primary_email(queryset: QuerySet, *, user_field: str = "user") -> QuerySet:
+    """`queryset` with each row's resident's primary email address and its verified flag, read in
+    the same query (the token endpoint and userinfo save a round trip); see `remember_primary_email`."""
+    primary = EmailAddress.objects.filter(user=OuterRef(user_field), primary=True)
+    return queryset.annotate(
+        eid_primary_email=Subquery(primary.values("email")[:1]),
+        eid_primary_email_verified=Subquery(primary.values("verified")[:1]),
+    )
+
+
+def remember_primary_email(user: User, row: Model) -> None:
+    """Hands a `with_primary_email` row's address to `resident_claims` through the user object."""
+    user.eid_primary_email = (row.eid_primary_email, row.eid_primary_email_verified)
+
+
+def _primary_email(user: User) -> tuple[str, bool] | None:
+    known = getattr(user, "eid_primary_email", None)
+    if known is not None:
+        return known if known[0] else None
+    address = EmailAddress.objects.get_primary(user)
+    return (address.email, address.verified) if address is not None else None
+
+
 def resident_claims(
     *,
     user: User,
@@ -133,12 +157,13 @@ def resident_claims(
         if user.legal_name_zh:
             claims["name#zh-Hant"] = user.legal_name_zh
     if "email" in scopes:
-        address = None
-        if email:
+        chosen = None
+        if email:  # the resident picked an address other than the primary at consent
             address = EmailAddress.objects.filter(user=user, email__iexact=email).first()
-        address = address or EmailAddress.objects.get_primary(user)
-        if address is not None:
-            claims.update({"email": address.email, "email_verified": address.verified})
+            chosen = (address.email, address.verified) if address is not None else None
+        chosen = chosen or _primary_email(user)
+        if chosen is not None:
+            claims.update({"email": chosen[0], "email_verified": chosen[1]})
     if "phone" in scopes and user.mobile_number:
         claims.update({"phone_number": user.mobile_number, "phone_number_verified": user.mobile_verified})
     if "address" in scopes and (address_value := address_claim(user)):

@@ -14,6 +14,7 @@ from allauth.idp.oidc.models import Client
 from django.conf import settings
 from django.db import IntegrityError, transaction
 
+from eid.oidc.claims import remember_primary_email, with_primary_email
 from eid.oidc.models import PairwiseSubject
 from eid.public import User
 
@@ -49,9 +50,10 @@ def subject_record(*, client: Client, user: User) -> str:
 
 
 def subject_user(*, client: Client, sub: str) -> User | None:
-    record = (
-        PairwiseSubject.objects.filter(sector=client_sector(client), sub=sub).select_related("user").first()
-    )
+    """The resident behind `sub`, with their primary email read in the same query (claims.py)."""
+    records = PairwiseSubject.objects.filter(sector=client_sector(client), sub=sub).select_related("user")
+    record = next(iter(with_primary_email(records)[:1]), None)  # (sector, sub) is unique: no ORDER BY
     if record is None or not record.user.is_active:
         return None
+    remember_primary_email(record.user, record)
     return record.user
