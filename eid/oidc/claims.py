@@ -14,13 +14,14 @@ from typing import Any
 
 from allauth.account.models import EmailAddress
 from allauth.idp.oidc.models import Client
-from django.db.models import Model, OuterRef, QuerySet, Subquery
+from django.db.models import Model
 from django.utils import translation
 
 # Unsealing is deliberately not in eid.public: no other app may open the number.
 from eid.hkid import hkid_unseal
 from eid.oidc.models import PartnerApplication
 from eid.oidc.onboarding import client_is_sandbox
+from eid.prepared import Extra
 from eid.public import REGION_OF_DISTRICT, AssuranceLevel, Department, District, Region, User, audit_log
 
 
@@ -116,18 +117,24 @@ def _split_name(name: str) -> tuple[str, str]:
     return family, given
 
 
-def with_primary_email(queryset: QuerySet, *, user_field: str = "user") -> QuerySet:
-    """`queryset` with each row's resident's primary email address and its verified flag, read in
-    the same query (the token endpoint and userinfo save a round trip); see `remember_primary_email`."""
-    primary = EmailAddress.objects.filter(user=OuterRef(user_field), primary=True)
-    return queryset.annotate(
-        eid_primary_email=Subquery(primary.values("email")[:1]),
-        eid_primary_email_verified=Subquery(primary.values("verified")[:1]),
+def primary_email_extras() -> tuple[Extra, Extra]:
+    """The resident's primary email address and its verified flag, as extra columns of a
+    `PreparedSelect` whose base row has a `user_id` (the token endpoint and userinfo read them in
+    the query they already make); hand the row to `remember_primary_email`."""
+    table = EmailAddress._meta.db_table
+    subquery = "(SELECT e.{%s} FROM {%s} e WHERE e.{user_id} = t0.{user_id} AND e.{primary} LIMIT 1)"
+    return (
+        Extra("eid_primary_email", subquery % ("email", table), EmailAddress._meta.get_field("email")),
+        Extra(
+            "eid_primary_email_verified",
+            subquery % ("verified", table),
+            EmailAddress._meta.get_field("verified"),
+        ),
     )
 
 
 def remember_primary_email(user: User, row: Model) -> None:
-    """Hands a `with_primary_email` row's address to `resident_claims` through the user object."""
+    """Hands a row's `primary_email_extras` to `resident_claims` through the user object."""
     user.eid_primary_email = (row.eid_primary_email, row.eid_primary_email_verified)
 
 

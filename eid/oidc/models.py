@@ -188,3 +188,23 @@ class PartnerApplication(models.Model):
         return {"zh-hant": self.purpose_zh_hant, "zh-hans": self.purpose_zh_hans}.get(
             language, self.purpose_en
         )
+
+
+class SpentRefreshToken(models.Model):
+    """A refresh token already exchanged (rotated), kept to detect its reuse (RFC 9700 §4.14.2).
+
+    A rotated refresh token presented again means two parties hold the chain: the provider cannot
+    tell the legitimate one, so it revokes every token of the family (the chain of rotations since
+    the code exchange) and the client must send the resident through authorization again. Only the
+    token's hash is kept, until the token would have expired.
+    """
+
+    hash = models.CharField(max_length=255, unique=True)
+    client_id = models.CharField(max_length=255)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    family = models.CharField(max_length=32)
+    spent_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.client_id} {self.family}"

@@ -14,8 +14,9 @@ from allauth.idp.oidc.models import Client
 from django.conf import settings
 from django.db import IntegrityError, transaction
 
-from eid.oidc.claims import remember_primary_email, with_primary_email
+from eid.oidc.claims import primary_email_extras, remember_primary_email
 from eid.oidc.models import PairwiseSubject
+from eid.prepared import PreparedSelect
 from eid.public import User
 
 
@@ -49,11 +50,20 @@ def subject_record(*, client: Client, user: User) -> str:
     return sub
 
 
+# The token endpoint's look-up of the resident behind a code, with their email (eid/prepared.py).
+_SUBJECT_WITH_USER = PreparedSelect(
+    PairwiseSubject,
+    related=("user",),
+    where="t0.{sector} = %s AND t0.{sub} = %s",  # unique together
+    params=("sector", "sub"),
+    extras=primary_email_extras(),
+)
+
+
 def subject_user(*, client: Client, sub: str) -> User | None:
     """The resident behind `sub`, with their primary email read in the same query (claims.py)."""
-    records = PairwiseSubject.objects.filter(sector=client_sector(client), sub=sub).select_related("user")
-    record = next(iter(with_primary_email(records)[:1]), None)  # (sector, sub) is unique: no ORDER BY
-    if record is None or not record.user.is_active:
+    record = _SUBJECT_WITH_USER.first(client_sector(client), sub)
+    if record is None or record.user is None or not record.user.is_active:
         return None
     remember_primary_email(record.user, record)
     return record.user

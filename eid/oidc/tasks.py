@@ -6,6 +6,7 @@ from celery import shared_task
 
 from eid.oidc.backchannel import BackchannelTemporaryError, backchannel_logout_deliver
 from eid.oidc.par import pushed_requests_purge
+from eid.oidc.refresh_tokens import spent_refresh_tokens_purge
 from eid.oidc.replay import seen_jwt_ids_purge
 
 BACKCHANNEL_MAX_RETRIES = 6
@@ -52,3 +53,9 @@ def purge_seen_jwt_ids_task() -> int:
 def purge_pushed_authorization_requests_task() -> int:
     """Deletes pushed authorization requests (RFC 9126) that expired or were used."""
     return pushed_requests_purge()
+
+
+@shared_task(name="oidc.purge_spent_refresh_tokens")
+def purge_spent_refresh_tokens_task() -> int:
+    """Forgets rotated refresh tokens past their expiry (refresh_tokens.py)."""
+    return spent_refresh_tokens_purge()

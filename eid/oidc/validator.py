@@ -16,17 +16,26 @@ from allauth.idp.oidc.internal.oauthlib.server import generate_access_token, gen
 from allauth.idp.oidc.internal.oauthlib.utils import get_validator_context
 from allauth.idp.oidc.models import Client, Token
 from django.core.cache import cache
+from django.utils import timezone
 from oauthlib.common import Request
 from oauthlib.openid import Server
 
 from eid.oidc import dpop, ratelimits
-from eid.oidc.claims import remember_primary_email, with_primary_email
+from eid.oidc.claims import primary_email_extras, remember_primary_email
 from eid.oidc.client_assertions import claimed_client_id, client_from_assertion, presented_assertion
 from eid.oidc.client_secrets import basic_credentials, client_secret_matches
 from eid.oidc.clients import client_accepts_secret
 from eid.oidc.id_tokens import id_token_hint_claims, id_token_sign
+from eid.oidc.refresh_tokens import (
+    new_family,
+    refresh_token_reused,
+    refresh_token_spent,
+    token_family,
+    with_family,
+)
 from eid.oidc.session import session_authentication
 from eid.oidc.subjects import subject_record
+from eid.prepared import PreparedSelect
 from eid.public import CLIENT_SCOPES
 
 # How long a redeemed code is remembered, so a replay can revoke what it issued (RFC 6749 §4.1.2).
@@ -37,13 +46,46 @@ def _spent_code_key(client_id: str, code: str) -> str:
     return f"eid.oidc.spent_code[{client_id}:{code}]"
 
 
+# Userinfo's and the REST API's one query: the valid access token, its resident, client and the
+# resident's email (allauth's `Token.objects.valid().by_value()`, compiled once: eid/prepared.py).
+_ACCESS_TOKEN_WITH_USER_AND_CLIENT = PreparedSelect(
+    Token,
+    related=("user", "client"),
+    where="t0.{type} = %s AND t0.{hash} = %s AND (t0.{expires_at} IS NULL OR t0.{expires_at} > %s)",
+    params=("type", "hash", "expires_at"),
+    extras=primary_email_extras(),
+)
+
+
+# Every token, introspection, revocation and PAR request's client (allauth's `lookup_client`).
+_CLIENT = PreparedSelect(Client, where="t0.{id} = %s", params=("id",))
+
+
+# The refresh grant's token, its resident and their email (allauth's `Token.objects.lookup`).
+_REFRESH_TOKEN_WITH_USER = PreparedSelect(
+    Token,
+    related=("user",),
+    where=(
+        "t0.{client_id} = %s AND t0.{type} = %s AND t0.{hash} = %s"
+        " AND (t0.{expires_at} IS NULL OR t0.{expires_at} > %s)"
+    ),
+    params=("client", "type", "hash", "expires_at"),
+    extras=primary_email_extras(),
+)
+
+
 class EidRequestValidator(OAuthLibRequestValidator):
     def _lookup_client(self, request: Request, client_id: str | None) -> Client | None:
         # With client_secret_basic the body has no client_id: allauth would still query for
         # `id IS NULL` (one wasted query per token request).
         if not client_id:
             return None
-        return super()._lookup_client(request, client_id)
+        if app_settings.CIMD_ENABLED:  # client-ID metadata documents: allauth's own look-up
+            return super()._lookup_client(request, client_id)
+        clients = get_validator_context().clients  # allauth's per-request cache
+        if client_id not in clients:
+            clients[client_id] = _CLIENT.first(client_id)
+        return clients[client_id]
 
     def authenticate_client(self, request: Request, *args: Any, **kwargs: Any) -> bool:
         """Rate limited (ratelimits.py): an IP over its failed-authentication budget is refused
@@ -194,7 +236,13 @@ class EidRequestValidator(OAuthLibRequestValidator):
         ctx.eid_issued_hashes = [adapter.hash_token(value) for value in issued]
 
     def _prep_refresh_token(self, ctx: Any, refresh_token: str, request: Request) -> Token:
+        spent = ctx.refresh_token
+        family = (token_family(spent) if spent is not None else None) or new_family()
+        ctx.eid_family = family  # the access token issued with it joins the family
+        if spent is not None:
+            refresh_token_spent(token=spent, family=family)  # before allauth deletes it
         token = super()._prep_refresh_token(ctx, refresh_token, request)
+        token.data = with_family(token.data, family)
         session = getattr(ctx, "eid_session", None)
         if session:
             # A refreshed ID token reports the original sign-in, not a missing or lower `acr`;
@@ -205,6 +253,7 @@ class EidRequestValidator(OAuthLibRequestValidator):
 
     def _prep_access_token(self, ctx: Any, token: dict, request: Request) -> Token:
         access_token = super()._prep_access_token(ctx, token, request)
+        access_token.data = with_family(access_token.data, getattr(ctx, "eid_family", None))
         if jkt := getattr(ctx, "eid_dpop_jkt", None):
             # RFC 9449 §5: bound to the proof's key (no extra query: set before the bulk insert).
             access_token.data = dpop.bind(access_token.data, jkt)
@@ -216,9 +265,9 @@ class EidRequestValidator(OAuthLibRequestValidator):
         1 query instead of 4, the email claim included), then the DPoP binding (RFC 9449 §7)."""
         if not token or context.request.GET.get("access_token") == token:
             return False  # never from the query string: it leaks to logs and Referer headers
-        tokens = Token.objects.select_related("user", "client").filter(type=Token.Type.ACCESS_TOKEN)
-        # The hash is unique: no ORDER BY. The resident's primary email comes in the same query.
-        instance = next(iter(with_primary_email(tokens.valid().by_value(token))[:1]), None)
+        instance = _ACCESS_TOKEN_WITH_USER_AND_CLIENT.first(
+            Token.Type.ACCESS_TOKEN, get_adapter().hash_token(token), timezone.now()
+        )
         if instance is None or instance.client is None:
             return False
         if instance.user is not None and not instance.user.is_active:
@@ -244,11 +293,23 @@ class EidRequestValidator(OAuthLibRequestValidator):
     def validate_refresh_token(
         self, refresh_token: str, client: Client, request: Request, *args, **kwargs
     ) -> bool:
-        if not super().validate_refresh_token(refresh_token, client, request, *args, **kwargs):
+        """allauth's look-up in one prepared query (the token, its resident and their email); a
+        refresh token already rotated revokes its family (refresh_tokens.py)."""
+        token_hash = get_adapter().hash_token(refresh_token)
+        stored = _REFRESH_TOKEN_WITH_USER.first(
+            client.pk, Token.Type.REFRESH_TOKEN, token_hash, timezone.now()
+        )
+        if stored is None:
+            refresh_token_reused(client_id=client.pk, token_hash=token_hash, request=context.request)
             return False
-        stored = get_validator_context().refresh_token
-        data = stored.data if stored is not None and isinstance(stored.data, dict) else {}
-        get_validator_context().eid_session = data.get("eid_session")
+        if stored.user is None or not stored.user.is_active:
+            return False
+        remember_primary_email(stored.user, stored)
+        request.user = stored.user
+        ctx = get_validator_context()
+        ctx.refresh_token = stored
+        data = stored.data if isinstance(stored.data, dict) else {}
+        ctx.eid_session = data.get("eid_session")
         dpop.check_token_request(request, bound_jkt=dpop.token_jkt(data), refresh=True)
         return True
 

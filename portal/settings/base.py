@@ -188,6 +188,9 @@ IDP_OIDC_PRIVATE_KEY = env_str("IDP_OIDC_PRIVATE_KEY", "")
 # EC P-256 key (PEM) that signs ES256 ID tokens (FAPI clients); empty outside production → a dev key.
 IDP_OIDC_EC_PRIVATE_KEY = env_str("IDP_OIDC_EC_PRIVATE_KEY", "")
 IDP_OIDC_ACCESS_TOKEN_EXPIRES_IN = 10 * 60
+# Refresh tokens rotate on each use (allauth's default) and live 30 days from their issue; a rotated
+# one presented again revokes its family (eid/oidc/refresh_tokens.py).
+IDP_OIDC_REFRESH_TOKEN_EXPIRES_IN = 30 * 24 * 60 * 60
 # Rate limits on the provider's endpoints (eid/oidc/ratelimits.py; allauth's limiter, shared cache).
 # A bank's backend calls from a few IPs for many residents: generous per client, and per IP only
 # failed client authentications count (secret guessing). /authorize: see docs/decisions.md.
@@ -352,6 +355,8 @@ CELERY_BEAT_SCHEDULE = {
     "oidc-purge-seen-jwt-ids": {"task": "oidc.purge_seen_jwt_ids", "schedule": 60 * 15},
     # Deletes pushed authorization requests (PAR) that expired or were used.
     "oidc-purge-pushed-requests": {"task": "oidc.purge_pushed_authorization_requests", "schedule": 60 * 15},
+    # Forgets rotated refresh tokens (kept to detect their reuse) once they have expired.
+    "oidc-purge-spent-refresh-tokens": {"task": "oidc.purge_spent_refresh_tokens", "schedule": 60 * 60},
     "pki-notify-expiring-certificates": {
         "task": "pki.notify_expiring_certificates",
         "schedule": 60 * 60 * 24,
