@@ -11,5 +11,6 @@ import os
 
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gthread")
-threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+# Two threads beat four and eight on the OIDC endpoints (docs/decisions.md): more only contend for the GIL.
+threads = int(os.environ.get("GUNICORN_THREADS", "2"))
 keepalive = 5

@@ -36,8 +36,7 @@ from django.views.decorators.csrf import csrf_exempt
 from oauthlib.oauth2.rfc6749 import errors
 
 from eid.oidc import dpop, form_action, par, ratelimits
-from eid.oidc.discovery import discovery_document
-from eid.oidc.keys import configured_ec_private_key_pem, jwks_document
+from eid.oidc.discovery import discovery_document, jwks_published
 from eid.oidc.logout_forms import LogoutForm
 from eid.oidc.onboarding import client_declaration, sandbox_refuses
 from eid.oidc.reauthentication import authentication_asked, reauthenticate_if_stale
@@ -328,13 +327,10 @@ class IntrospectView(allauth_views.IntrospectView):
 
 class JwksView(allauth_views.JwksView):
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        adapter = get_adapter()
-        # Published ahead of activation, as allauth does, so verifiers cache a new key in time.
-        pems = tuple(key.pem for key in adapter.list_private_keys(is_active=True))
-        ec_pems = (configured_ec_private_key_pem(),)
-        response = HttpResponse(jwks_document(pems, ec_pems), content_type="application/json")
+        body, cache_control = jwks_published()  # rebuilt at most once a minute (discovery.py)
+        response = HttpResponse(body, content_type="application/json")
         response["Access-Control-Allow-Origin"] = "*"
-        response["Cache-Control"] = f"max-age={adapter.get_jwks_cache_control()}, must-revalidate"
+        response["Cache-Control"] = cache_control
         return response
 
 

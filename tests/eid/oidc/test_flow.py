@@ -37,15 +37,20 @@ def test_discovery_names_the_configured_issuer_and_what_is_supported(web: Browse
     assert {"address", "birthdate", "eid.hkid", "eid.assurance"} <= set(metadata["scopes_supported"])
 
 
-def test_jwks_publishes_the_rsa_signing_key_and_is_cached(web: BrowserClient) -> None:
-    from eid.oidc import keys
+def test_jwks_publishes_the_rsa_signing_key_and_is_cached(web: BrowserClient, monkeypatch) -> None:
+    from eid.oidc import discovery, keys
 
     first = web.get(JWKS)
-    hits = keys.jwks_document.cache_info().hits
+    before = keys.jwks_document.cache_info()
     second = web.get(JWKS)
     assert first.status_code == second.status_code == 200
     assert first.content == second.content
-    assert keys.jwks_document.cache_info().hits == hits + 1
+    assert keys.jwks_document.cache_info() == before  # the process's copy: keys not even listed
+    # A minute later the keys are listed again (one may have expired), the serialisation reused.
+    later = discovery.time.monotonic() + discovery.JWKS_REBUILD_SECONDS
+    monkeypatch.setattr(discovery.time, "monotonic", lambda: later)
+    assert web.get(JWKS).content == first.content
+    assert keys.jwks_document.cache_info().hits == before.hits + 1
     rs256, ps256, es256 = first.json()["keys"]
     assert rs256["kty"] == "RSA" and rs256["alg"] == "RS256" and rs256["use"] == "sig" and rs256["kid"]
     # The same RSA key for PS256, under its own kid (a JWK names one algorithm); EC P-256 for ES256.
