@@ -235,6 +235,7 @@ def _run(args: argparse.Namespace) -> None:
     import django
 
     django.setup()
+    import django.test.client
     from django.contrib.auth import get_user_model
     from django.core.management import call_command
     from django.db import connection
@@ -243,6 +244,13 @@ def _run(args: argparse.Namespace) -> None:
 
     from eid.oidc.clients import client_create
     from portal.demo import seed_demo_data
+    from portal.handlers import MachineRoutingMixin
+
+    class RoutingClientHandler(MachineRoutingMixin, django.test.client.ClientHandler):
+        pass
+
+    # The machine endpoints' own middleware stack, as under gunicorn (portal/handlers.py).
+    django.test.client.ClientHandler = RoutingClientHandler
 
     call_command("migrate", verbosity=0)
     call_command("collectstatic", interactive=False, verbosity=0)
