@@ -254,6 +254,9 @@ class EidRequestValidator(OAuthLibRequestValidator):
     def _prep_access_token(self, ctx: Any, token: dict, request: Request) -> Token:
         access_token = super()._prep_access_token(ctx, token, request)
         access_token.data = with_family(access_token.data, getattr(ctx, "eid_family", None))
+        if session := getattr(ctx, "eid_session", None):
+            # The sign-in behind the token, for userinfo's acr, amr and auth_time.
+            access_token.data = {**(access_token.data or {}), "eid_session": session}
         if jkt := getattr(ctx, "eid_dpop_jkt", None):
             # RFC 9449 §5: bound to the proof's key (no extra query: set before the bulk insert).
             access_token.data = dpop.bind(access_token.data, jkt)
@@ -289,6 +292,16 @@ class EidRequestValidator(OAuthLibRequestValidator):
         ctx.access_token = instance
         request.access_token = token
         return dpop.sender_constraint_met(ctx)
+
+    def get_userinfo_claims(self, request: Request) -> dict:
+        """allauth's claims, plus the sign-in behind the access token: `acr` (the level it reached),
+        `amr` and `auth_time`, as in the ID token (OIDC Core §5.3.2 allows any claim here)."""
+        claims = super().get_userinfo_claims(request)
+        data = get_validator_context().access_token.data
+        session = data.get("eid_session") if isinstance(data, dict) else None
+        if isinstance(session, dict):
+            claims.update({key: session[key] for key in ("acr", "amr", "auth_time") if key in session})
+        return claims
 
     def validate_refresh_token(
         self, refresh_token: str, client: Client, request: Request, *args, **kwargs

@@ -178,3 +178,27 @@ def test_client_secret_post_is_accepted(web: BrowserClient, resident: object) ->
     code = code_for(web, authorization)
     response = authorization.exchange(web, code, client_id=new.client.id, client_secret=new.secret)
     assert response.status_code == 200, response.content
+
+
+def test_userinfo_reports_the_sign_in_behind_the_token_like_the_id_token(
+    web: BrowserClient, user_factory: type
+) -> None:
+    """acr (the level this sign-in reached), amr and auth_time at userinfo, also after a refresh."""
+    resident = user_factory(assurance_level=AssuranceLevel.SUBSTANTIAL)
+    web.force_login(resident)
+    record_second_factor(web, resident)
+    new = new_client()
+    authorization = Authorization(new)
+    tokens = authorization.token(web, code_for(web, authorization)).json()
+    claims = verify_id_token(web, tokens["id_token"], new.client.id, tokens["access_token"])
+    signed_in = (claims["acr"], claims["amr"], claims["auth_time"])
+    assert signed_in[0] == AssuranceLevel.SUBSTANTIAL.acr and "otp" in signed_in[1]
+    info = web.get(USERINFO, HTTP_AUTHORIZATION=f"Bearer {tokens['access_token']}").json()
+    assert (info["acr"], info["amr"], info["auth_time"]) == signed_in
+    refreshed = web.post(
+        TOKEN,
+        {"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]},
+        HTTP_AUTHORIZATION=basic_auth(new.client.id, new.secret),
+    ).json()
+    info = web.get(USERINFO, HTTP_AUTHORIZATION=f"Bearer {refreshed['access_token']}").json()
+    assert (info["acr"], info["amr"], info["auth_time"]) == signed_in
