@@ -8,6 +8,7 @@ from django.db import transaction
 from django.http import HttpRequest
 
 from eid.oidc.backchannel import client_sessions_end
+from eid.oidc.consents import consent_forget
 from eid.public import SCOPES, User, audit_log
 
 _GRANT_TYPES = [Token.Type.ACCESS_TOKEN, Token.Type.REFRESH_TOKEN]
@@ -41,6 +42,7 @@ def connected_service_revoke(*, user: User, client_id: str, request: HttpRequest
     by back-channel logout. False if it had none."""
     with transaction.atomic():
         deleted = client_sessions_end(user=user, client_ids=[client_id], reason="withdrawn", request=request)
+        consent_forget(user=user, client_id=client_id)  # the next sign-in there asks again
         if deleted:
             audit_log(
                 event_type="oidc.access_revoked",

@@ -208,3 +208,25 @@ class SpentRefreshToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.client_id} {self.family}"
+
+
+class ConsentRecord(models.Model):
+    """What a resident last agreed to share with a client (OIDC Core §3.1.2.4: the provider may
+    remember consent). Asked again when the client asks for more than it asked for then, when the
+    request says `prompt=consent`, and after the resident withdraws the client in "Connected
+    services" (which deletes this row)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    client_id = models.CharField(max_length=255)
+    requested = models.TextField(help_text="The scopes the client asked for, space-separated.")
+    granted = models.TextField(help_text="The scopes the resident allowed, space-separated.")
+    email = models.CharField(max_length=254, blank=True, help_text="The address chosen, if not the primary.")
+    granted_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "client_id"], name="eid_oidc_unique_consent"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} → {self.client_id}"

@@ -25,6 +25,7 @@ from eid.oidc.claims import primary_email_extras, remember_primary_email
 from eid.oidc.client_assertions import claimed_client_id, client_from_assertion, presented_assertion
 from eid.oidc.client_secrets import basic_credentials, client_secret_matches
 from eid.oidc.clients import client_accepts_secret
+from eid.oidc.consents import remembered_scopes
 from eid.oidc.id_tokens import id_token_hint_claims, id_token_sign
 from eid.oidc.refresh_tokens import (
     new_family,
@@ -198,6 +199,11 @@ class EidRequestValidator(OAuthLibRequestValidator):
         """
         if request.client.skip_consent:
             return True  # a first-party client registered as needing no consent
+        user = context.request.user
+        if remembered_scopes(
+            user=user, client_id=request.client.id, requested=request.scopes, fully_granted=True
+        ):
+            return True  # consents.py: agreed to all of this before, and not withdrawn since
         granted: set[str] = set()
         tokens = Token.objects.valid().filter(
             user=context.request.user,

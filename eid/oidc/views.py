@@ -36,6 +36,7 @@ from django.views.decorators.csrf import csrf_exempt
 from oauthlib.oauth2.rfc6749 import errors
 
 from eid.oidc import dpop, form_action, par, ratelimits
+from eid.oidc.consents import consent_remember, remembered_scopes
 from eid.oidc.discovery import discovery_document, jwks_published
 from eid.oidc.logout_forms import LogoutForm
 from eid.oidc.onboarding import client_declaration, sandbox_refuses
@@ -157,7 +158,24 @@ class AuthorizationView(allauth_views.AuthorizationView):
         prompts = self._request_info.get("prompt", ())
         if self._request_info["request"].client.skip_consent and "consent" not in prompts:
             return self._skip_consent()
+        if "consent" not in prompts:
+            remembered = remembered_scopes(
+                user=request.user, client_id=self._request_info["client_id"], requested=self._scopes
+            )
+            if remembered is not None:
+                return self._grant_remembered(*remembered)
         return super(allauth_views.AuthorizationView, self).get(request, *args, **kwargs)
+
+    def _grant_remembered(self, scopes: list[str], email: str) -> HttpResponse:
+        """The resident agreed to this before (consents.py): a code for what they allowed then,
+        without the page; audited like any grant."""
+        self._remembered = True
+        form_kwargs = self.get_form_kwargs()
+        form_kwargs["data"] = {"scopes": scopes, "request": "remembered", "email": email}
+        form = self.form_class(**form_kwargs)
+        if not form.is_valid():  # e.g. the chosen address is gone: ask again
+            return super(allauth_views.AuthorizationView, self).get(self.request)
+        return self.form_valid(form)
 
     def _require_s256(self) -> None:
         """PKCE with S256 for every client: `plain` gives no protection once the request leaks."""
@@ -251,13 +269,23 @@ class AuthorizationView(allauth_views.AuthorizationView):
         except errors.FatalClientError as error:
             return error_page(self.request, error)
         if response.status_code == HTTPStatus.FOUND:
+            remembered = getattr(self, "_remembered", False)
+            client_id = self._request_info.get("client_id")
+            if not remembered:
+                consent_remember(
+                    user=self.request.user,
+                    client_id=client_id,
+                    requested=self._scopes,
+                    granted=scopes,
+                    email=form.cleaned_data.get("email") or "",
+                )
             # The resident's "who used my identity" ledger records each grant.
             audit_log(
                 event_type="oidc.consent_granted",
                 actor=self.request.user,
                 subject=self.request.user,
                 request=self.request,
-                data={"client_id": self._request_info.get("client_id"), "scopes": list(scopes)},
+                data={"client_id": client_id, "scopes": list(scopes), "remembered": remembered},
             )
         return response
 

@@ -114,8 +114,11 @@ def sign_in(browser: BrowserClient, email: str, next_url: str) -> str:
 
 
 def consent(browser: BrowserClient, authorization_url: str, *, action: str = "grant") -> object:
-    """Shows the consent page and answers it; returns the response to the answer."""
+    """Shows the consent page and answers it; returns the response to the answer, or the
+    authorization response itself when the resident agreed before (remembered consent)."""
     page = browser.get(authorization_url)
+    if page.status_code == 302 and action == "grant" and not page["Location"].startswith("/"):
+        return page  # remembered: straight back to the client
     assert page.status_code == 200, page.content[:500]
     form = page.context["form"]
     return browser.post(
