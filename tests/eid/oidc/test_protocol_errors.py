@@ -40,6 +40,24 @@ def test_a_code_is_single_use_and_a_replay_revokes_its_tokens(web: BrowserClient
     assert not Token.objects.filter(client=authorization.new.client).exists()
 
 
+def test_codes_are_short_lived_and_an_expired_one_is_invalid_grant(
+    web: BrowserClient, resident: object, settings: object
+) -> None:
+    import time
+
+    from allauth.idp.oidc import app_settings
+
+    assert app_settings.AUTHORIZATION_CODE_EXPIRES_IN <= 60  # RFC 6749 §4.1.2: 10 minutes at most
+    settings.IDP_OIDC_AUTHORIZATION_CODE_EXPIRES_IN = 1  # the cache (locmem or Redis) expires it
+    web.force_login(resident)
+    authorization = Authorization(new_client())
+    code = code_for(web, authorization)
+    time.sleep(1.6)
+    response = authorization.token(web, code)
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid_grant"
+
+
 def test_a_wrong_pkce_verifier_is_refused(web: BrowserClient, resident: object) -> None:
     web.force_login(resident)
     authorization = Authorization(new_client())
