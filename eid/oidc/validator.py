@@ -199,10 +199,13 @@ class EidRequestValidator(OAuthLibRequestValidator):
         """
         if request.client.skip_consent:
             return True  # a first-party client registered as needing no consent
-        user = context.request.user
-        if remembered_scopes(
-            user=user, client_id=request.client.id, requested=request.scopes, fully_granted=True
-        ):
+        remembered = remembered_scopes(
+            user=context.request.user,
+            client_id=request.client.id,
+            requested=request.scopes,
+            fully_granted=True,
+        )
+        if remembered is not None:
             return True  # consents.py: agreed to all of this before, and not withdrawn since
         granted: set[str] = set()
         tokens = Token.objects.valid().filter(
@@ -245,7 +248,7 @@ class EidRequestValidator(OAuthLibRequestValidator):
         spent = ctx.refresh_token
         family = (token_family(spent) if spent is not None else None) or new_family()
         ctx.eid_family = family  # the access token issued with it joins the family
-        if spent is not None:
+        if spent is not None and app_settings.ROTATE_REFRESH_TOKEN:
             refresh_token_spent(token=spent, family=family)  # before allauth deletes it
         token = super()._prep_refresh_token(ctx, refresh_token, request)
         token.data = with_family(token.data, family)

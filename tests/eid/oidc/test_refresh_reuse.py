@@ -96,3 +96,14 @@ def test_only_the_hash_is_kept_until_the_token_would_expire(chain: tuple) -> Non
     assert datetime.timedelta(days=29) < lifetime <= datetime.timedelta(days=30)
     SpentRefreshToken.objects.update(expires_at=timezone.now() - datetime.timedelta(seconds=1))
     assert spent_refresh_tokens_purge() == 1
+
+
+def test_without_rotation_a_refresh_token_is_reused_legitimately(chain: tuple, settings) -> None:
+    """With IDP_OIDC_ROTATE_REFRESH_TOKEN off allauth keeps the token: using it again is no reuse."""
+    new, _, second = chain
+    settings.IDP_OIDC_ROTATE_REFRESH_TOKEN = False
+    for _ in range(2):
+        again = _refresh(new, second["refresh_token"])
+        assert again.status_code == 200, again.content
+        assert again.json().get("refresh_token", second["refresh_token"]) == second["refresh_token"]
+    assert not AuditEvent.objects.filter(event_type="oidc.refresh_token_reused").exists()
