@@ -4,7 +4,6 @@ Every write runs in one transaction: nothing is half-saved. Files are written to
 first and removed again if the transaction fails.
 """
 
-import hashlib
 import json
 from dataclasses import dataclass
 from datetime import timedelta
@@ -192,20 +191,7 @@ def _attachments_store(*, draft: Draft, uploads: dict[str, Any], stored: list[st
         transaction.on_commit(lambda: _remove_files(names))
     created = {}
     for field, upload in uploads.items():
-        digest = hashlib.sha256()
-        for chunk in upload.chunks():
-            digest.update(chunk)
-        upload.seek(0)
-        attachment = Attachment(
-            resident_id=draft.resident_id,
-            draft=draft,
-            field=field,
-            original_name=(upload.name or "upload")[-200:],
-            content_type=upload.sniffed_content_type,
-            size=upload.size,
-            sha256=digest.hexdigest(),
-        )
-        attachment.file.save("upload", upload, save=False)
+        attachment = Attachment.from_upload(upload, resident_id=draft.resident_id, draft=draft, field=field)
         stored.append(attachment.file.name)
         created[field] = attachment
     Attachment.objects.bulk_create(created.values())

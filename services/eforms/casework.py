@@ -7,7 +7,6 @@ transaction; the resident hears of it in the portal (the events) and by notifica
 resident's language, after the commit.
 """
 
-import hashlib
 from typing import Any
 
 from django.db import transaction
@@ -300,20 +299,9 @@ REPLY_FIELD = "reply"
 
 def _reply_attachment_store(*, submission: Submission, upload: Any) -> Attachment:
     """Store an upload already checked by UploadField (sniffed type, size) on the submission."""
-    digest = hashlib.sha256()
-    for chunk in upload.chunks():
-        digest.update(chunk)
-    upload.seek(0)
-    attachment = Attachment(
-        resident=submission.resident,
-        submission=submission,
-        field=REPLY_FIELD,
-        original_name=(upload.name or "upload")[-200:],
-        content_type=upload.sniffed_content_type,
-        size=upload.size,
-        sha256=digest.hexdigest(),
+    attachment = Attachment.from_upload(
+        upload, resident=submission.resident, submission=submission, field=REPLY_FIELD
     )
-    attachment.file.save("upload", upload, save=False)
     attachment.save()
     return attachment
 

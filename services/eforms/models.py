@@ -5,7 +5,9 @@ submission points at the exact definition the resident saw. Department case hand
 transitions, messages) builds on Submission and SubmissionEvent.
 """
 
+import hashlib
 import uuid
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -274,6 +276,25 @@ class Attachment(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
+
+    @classmethod
+    def from_upload(cls, upload: Any, **owner: Any) -> "Attachment":
+        """An attachment for an upload already checked by UploadField (sniffed type, size), its
+        file written to private storage, not yet saved. `owner`: the resident, the draft or the
+        submission, and the field."""
+        digest = hashlib.sha256()
+        for chunk in upload.chunks():
+            digest.update(chunk)
+        upload.seek(0)
+        attachment = cls(
+            original_name=(upload.name or "upload")[-200:],
+            content_type=upload.sniffed_content_type,
+            size=upload.size,
+            sha256=digest.hexdigest(),
+            **owner,
+        )
+        attachment.file.save("upload", upload, save=False)
+        return attachment
 
 
 class SubmissionEvent(models.Model):
