@@ -103,15 +103,20 @@ def test_full_code_flow_with_pkce(web: BrowserClient, resident: object) -> None:
     assert "phone_number" not in info and "birthdate" not in info and "eid_hkid" not in info
 
 
-def test_second_factor_session_reports_its_level(web: BrowserClient, user_factory: type) -> None:
-    """A SUBSTANTIAL resident who confirmed with TOTP gets acr substantial and amr pwd+otp."""
+def _second_factor_sign_in(web: BrowserClient, user_factory: type) -> tuple:
+    """A SUBSTANTIAL resident signed in with password and TOTP: (client, tokens, ID token claims)."""
     resident = user_factory(assurance_level=AssuranceLevel.SUBSTANTIAL)
     web.force_login(resident)
     record_second_factor(web, resident)
     new = new_client()
     authorization = Authorization(new)
     tokens = authorization.token(web, code_for(web, authorization)).json()
-    claims = verify_id_token(web, tokens["id_token"], new.client.id, tokens["access_token"])
+    return new, tokens, verify_id_token(web, tokens["id_token"], new.client.id, tokens["access_token"])
+
+
+def test_second_factor_session_reports_its_level(web: BrowserClient, user_factory: type) -> None:
+    """A SUBSTANTIAL resident who confirmed with TOTP gets acr substantial and amr pwd+otp."""
+    _client, _tokens, claims = _second_factor_sign_in(web, user_factory)
     assert claims["acr"] == AssuranceLevel.SUBSTANTIAL.acr
     assert claims["amr"] == ["pwd", "otp"]
 
@@ -184,13 +189,7 @@ def test_userinfo_reports_the_sign_in_behind_the_token_like_the_id_token(
     web: BrowserClient, user_factory: type
 ) -> None:
     """acr (the level this sign-in reached), amr and auth_time at userinfo, also after a refresh."""
-    resident = user_factory(assurance_level=AssuranceLevel.SUBSTANTIAL)
-    web.force_login(resident)
-    record_second_factor(web, resident)
-    new = new_client()
-    authorization = Authorization(new)
-    tokens = authorization.token(web, code_for(web, authorization)).json()
-    claims = verify_id_token(web, tokens["id_token"], new.client.id, tokens["access_token"])
+    new, tokens, claims = _second_factor_sign_in(web, user_factory)
     signed_in = (claims["acr"], claims["amr"], claims["auth_time"])
     assert signed_in[0] == AssuranceLevel.SUBSTANTIAL.acr and "otp" in signed_in[1]
     info = web.get(USERINFO, HTTP_AUTHORIZATION=f"Bearer {tokens['access_token']}").json()
