@@ -140,7 +140,10 @@ def sign_in_at_portal(page: object, *, code: str) -> None:
     page.fill("input[name=code]", code)
     page.locator("form:has([name='code']) [type=submit]").first.click()
     # The consent page, or (consent remembered) straight back to the partner.
-    page.wait_for_url(re.compile(r"/identity/o/authorize|/account/$"))
+    try:
+        page.wait_for_url(re.compile(r"/identity/o/authorize|/account/$"))
+    except Exception:
+        pytest.fail(f"Stuck at {page.url}:\n{page.locator('main').inner_text()[:2000]}")
 
 
 def signed_in_at_partner(page: object, partner: dict) -> bool:

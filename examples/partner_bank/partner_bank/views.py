@@ -256,7 +256,7 @@ def callback(request: HttpRequest) -> HttpResponse:
     request.session["eid"] = {
         "claims": {**profile, **claims},
         "id_token": token["id_token"],
-        "signed_in_at": int(time.time()),
+        "signed_in_at": time.time(),
     }
     return redirect("account")
 
@@ -327,13 +327,22 @@ def backchannel_logout(request: HttpRequest) -> HttpResponse:
         or not cache.add(f"eid:logout-jti:{claims['jti']}", 1, 600)  # a replay is refused
     ):
         return HttpResponse(status=400)
-    # Signed-cookie sessions cannot be deleted here: remember the logout; `account` honours it.
-    for key in ("sub", "sid"):
-        if claims.get(key):
-            cache.set(f"eid:logged-out:{key}:{claims[key]}", int(claims["iat"]), 24 * 3600)
+    remember_logout(claims)
     response = HttpResponse(status=200)
     response["Cache-Control"] = "no-store"
     return response
+
+
+def remember_logout(claims: dict[str, Any]) -> None:
+    """Signed-cookie sessions cannot be deleted here: remember when the logout arrived; `account`
+    ends every session signed in before it.
+
+    The time is this server's own clock, to the microsecond, not the token's `iat`: `iat` is in
+    whole seconds, so a customer who signed in again within the second of the logout was thrown
+    out too (and the portal's clock need not agree with ours)."""
+    for key in ("sub", "sid"):
+        if claims.get(key):
+            cache.set(f"eid:logged-out:{key}:{claims[key]}", time.time(), 24 * 3600)
 
 
 def _logged_out_by_portal(signed_in: dict[str, Any]) -> bool:
