@@ -24,6 +24,7 @@ from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from django.core.cache import cache
 from django.core.management import call_command
 from jose import jwt
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from eid.oidc.models import SeenJwtId
 from portal.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET, seed_demo_data
@@ -142,7 +143,7 @@ def sign_in_at_portal(page: object, *, code: str) -> None:
     # The consent page, or (consent remembered) straight back to the partner.
     try:
         page.wait_for_url(re.compile(r"/identity/o/authorize|/account/$"))
-    except Exception:
+    except PlaywrightTimeoutError:
         pytest.fail(f"Stuck at {page.url}:\n{page.locator('main').inner_text()[:2000]}")
 
 

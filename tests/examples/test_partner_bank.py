@@ -8,7 +8,7 @@ import pytest
 from django.core.cache import cache
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "examples" / "partner_bank"))
-from partner_bank import views  # noqa: E402
+from partner_bank import views
 
 
 @pytest.fixture(autouse=True)
