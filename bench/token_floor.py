@@ -361,6 +361,7 @@ def main() -> None:
 
             return step
 
+        run_phase("warm-up", args.concurrency, 3, post("/empty"), with_browser)  # workers' first requests
         for name, path in (("empty", "/empty"), ("exchange", "/token")):
             before = loadavg()
             result = run_phase(name, args.concurrency, args.seconds, post(path), with_browser)
