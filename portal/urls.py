@@ -1,3 +1,4 @@
+from allauth.account.decorators import secure_admin_login
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
@@ -5,6 +6,10 @@ from drf_spectacular.views import SpectacularAPIView
 
 from payments import views as payments_views
 from portal import views
+
+# The admin site signs in through the portal's own sign-in (authenticator code or passkey, rate
+# limits, lockout, audit); its password-only form would bypass all of them.
+admin.site.login = secure_admin_login(admin.site.login)
 
 handler400 = "portal.views.bad_request"
 handler403 = "portal.views.permission_denied"

@@ -111,6 +111,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "eid.User"
 AUTHENTICATION_BACKENDS = [
+    # Decides every password sign-in alone: a wrong password is hashed once (eid/backends.py).
+    "eid.backends.PasswordBackend",
+    # Never reached for a password; listed so that sessions begun through them stay valid (Django
+    # keeps the backend's path in the session). Remove when those have expired (SESSION_COOKIE_AGE).
     "django.contrib.auth.backends.ModelBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
 ]
