@@ -96,19 +96,15 @@ def submissions_for_resident(*, citizen: User) -> QuerySet[Submission]:
 
 
 def user_may_read_attachment(*, user: User, attachment: Attachment) -> bool:
-    """The resident who uploaded it, or an officer of the department that owns the form."""
-    if not user.is_authenticated:
-        return False
-    if attachment.resident_id == user.pk:
-        return True
-    if attachment.submission_id is None:
-        return False  # a draft's file is the resident's alone
-    return attachment.submission.department_id in officer_department_ids(officer=user)
+    """The resident who uploaded it, only. Officers download a case's files from the case page
+    (eforms_cases:attachment), which writes `officer.record_opened` to the resident's ledger and
+    never shows a submission still waiting for its fee; this URL would skip both."""
+    return user.is_authenticated and attachment.resident_id == user.pk
 
 
 def access_attachment_by_public_id(*, user: User, public_id: object) -> Attachment:
     """The attachment if `user` may read it; otherwise the same 404 as a missing one."""
-    attachment = Attachment.objects.filter(public_id=public_id).select_related("submission").first()
+    attachment = Attachment.objects.filter(public_id=public_id).first()
     if attachment is None or not user_may_read_attachment(user=user, attachment=attachment):
         raise Http404
     return attachment

@@ -565,7 +565,7 @@ def receipt(request: HttpRequest, submission_id: Any) -> HttpResponse:
 
 
 def attachment_download(request: HttpRequest, attachment_id: Any) -> HttpResponse:
-    """The file, to its owner (and officers of the form's department); the same 404 for anyone else."""
+    """The file, to its owner only (officers use the audited case page); the same 404 for anyone else."""
     attachment = access_attachment_by_public_id(user=request.user, public_id=attachment_id)
     return attachment_response(attachment)
 

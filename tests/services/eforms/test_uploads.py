@@ -1,4 +1,5 @@
-"""Uploads: sniffed by their first bytes, size-limited, private, readable by owner and department."""
+"""Uploads: sniffed by their first bytes, size-limited, private, readable by the owner (and the
+department from its audited case page)."""
 
 import hashlib
 from pathlib import Path
@@ -7,7 +8,9 @@ import pytest
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+from django.urls import reverse
 
+from eid.audit.models import AuditEvent
 from eid.public import AssuranceLevel
 from services.eforms.models import Attachment, Draft, FormVersion, Submission
 from tests.factories import OfficerMembershipFactory, UserFactory
@@ -84,7 +87,7 @@ def test_a_second_upload_replaces_the_first_file(
     assert not Path(first.file.path).exists()
 
 
-def test_files_are_served_to_the_owner_and_the_forms_department_only(
+def test_files_are_served_to_the_owner_here_and_to_the_department_on_the_case_page(
     parking: FormVersion, applicant: object
 ) -> None:
     client = signed_in(applicant)
@@ -107,8 +110,18 @@ def test_files_are_served_to_the_owner_and_the_forms_department_only(
     submission = Submission.objects.get()
     attachment.refresh_from_db()
     assert attachment.submission == submission and attachment.draft is None
-    assert signed_in(officer).get(url).status_code == 200
+    # Officers read the file from the case page (audited), never from the resident's URL, which
+    # would leave no trace in the resident's ledger.
+    assert signed_in(officer).get(url).status_code == 404
+    case_url = reverse(
+        "eforms_cases:attachment",
+        kwargs={"submission_id": submission.public_id, "attachment_id": attachment.public_id},
+    )
+    response = signed_in(officer).get(case_url)
+    assert response.status_code == 200 and b"".join(response.streaming_content) == PDF
+    assert AuditEvent.objects.filter(event_type="officer.record_opened", actor=officer).count() == 1
     assert signed_in(stranger_officer).get(url).status_code == 404
+    assert signed_in(stranger_officer).get(case_url).status_code == 404
     assert signed_in(other_resident).get(url).status_code == 404
     assert (
         client.get(f"{BASE}/applications/{submission.public_id}/").content.decode().count("letter.pdf") == 1
@@ -130,3 +143,33 @@ def test_an_oversized_body_is_refused_before_it_is_read(parking: FormVersion, ap
     response = upload(client, draft, "huge.pdf", big)
     assert response.status_code == 413 and "too large" in response.content.decode()
     assert not Attachment.objects.exists()
+
+
+def test_an_officer_cannot_read_the_file_of_an_application_still_waiting_for_its_fee(
+    parking: FormVersion, applicant: object
+) -> None:
+    """Not yet a case: no officer sees it, through the case page or the resident's URL."""
+    from tests.services.eforms.case_helpers import make_submission
+
+    pending = make_submission(parking, applicant, status=Submission.Status.PAYMENT_PENDING, fee_cents=100)
+    attachment = Attachment.objects.create(
+        resident=applicant,
+        submission=pending,
+        field="letter",
+        original_name="letter.pdf",
+        content_type="application/pdf",
+        size=len(PDF),
+        sha256="0" * 64,
+        file=SimpleUploadedFile("x", PDF),
+    )
+    officer = OfficerMembershipFactory(
+        department=parking.form.department,
+        user=UserFactory(assurance_level=AssuranceLevel.SUBSTANTIAL),
+    ).user
+    assert signed_in(officer).get(f"{BASE}/attachments/{attachment.public_id}/").status_code == 404
+    case_url = reverse(
+        "eforms_cases:attachment",
+        kwargs={"submission_id": pending.public_id, "attachment_id": attachment.public_id},
+    )
+    assert signed_in(officer).get(case_url).status_code == 404
+    assert signed_in(applicant).get(f"{BASE}/attachments/{attachment.public_id}/").status_code == 200
