@@ -200,6 +200,9 @@ def payment_refund(*, payment: Payment, amount: int, reason: str, by: User) -> R
         raise PermissionDeniedError(
             _("Only the owning department can refund this payment."), code="not_officer"
         )
+    if payment.citizen_id == by.pk:
+        # Separation of duties, as for identity verification: an officer never pays themself back.
+        raise PermissionDeniedError(_("You cannot refund your own payment."), code="own_payment")
     provider = get_provider(payment.provider)
     with transaction.atomic():
         payment = Payment.objects.select_for_update().get(pk=payment.pk)

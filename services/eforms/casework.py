@@ -14,7 +14,14 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from eid.public import ApplicationError, User, audit_log, officer_department_ids, resident_notify
+from eid.public import (
+    ApplicationError,
+    PermissionDeniedError,
+    User,
+    audit_log,
+    officer_department_ids,
+    resident_notify,
+)
 from services.eforms.models import Attachment, Submission, SubmissionEvent
 
 Status = Submission.Status
@@ -82,6 +89,9 @@ def case_transition(
     `by` is the officer, or None for the department's system (`via` then names the API client)."""
     if to_status not in Status.values:
         raise ApplicationError(_("Unknown status."), code="invalid_status")
+    if by is not None and by.pk == submission.resident_id:
+        # Separation of duties, as for identity verification: nobody decides their own application.
+        raise PermissionDeniedError(_("You cannot decide your own application."), code="own_application")
     with transaction.atomic():
         submission = _locked(submission)
         current = submission.status

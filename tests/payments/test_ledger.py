@@ -148,6 +148,20 @@ def test_refunds_need_a_reason_and_the_owning_department(
         payment_refund(payment=payment, amount=100, reason="x", by=payer)
 
 
+def test_an_officer_cannot_refund_their_own_payment(service: object, cashier: object) -> None:
+    """Separation of duties: the cashier paid as a resident; a colleague may refund it, not they."""
+    payment = _paid(cashier, service, amount=10_000)
+    with pytest.raises(PermissionDeniedError) as caught:
+        payment_refund(payment=payment, amount=10_000, reason="x", by=cashier)
+    assert caught.value.code == "own_payment"
+    payment.refresh_from_db()
+    assert (payment.status, payment.amount_refunded) == (PaymentStatus.SUCCEEDED, 0)
+    colleague = OfficerMembershipFactory(department=payment.department).user
+    payment_refund(payment=payment, amount=10_000, reason="Permit cancelled", by=colleague)
+    payment.refresh_from_db()
+    assert payment.status == PaymentStatus.REFUNDED
+
+
 def test_an_unpaid_payment_cannot_be_refunded(payer: object, service: object, cashier: object) -> None:
     started = payment_start(citizen=payer, service=service, amount=500, reference="R", description="x")
     with pytest.raises(ApplicationError):

@@ -125,6 +125,25 @@ def test_refused_transition_through_the_back_office_is_a_400_with_the_reason(cas
     assert "Say why the application is rejected." in response.content.decode()
 
 
+def test_an_officer_cannot_decide_their_own_application(parking, officer, transport):
+    """Separation of duties: the officer applied as a resident; a colleague decides, not they."""
+    own = make_submission(parking, officer, status=S.IN_REVIEW)
+    url = reverse("eforms_cases:status", kwargs={"submission_id": own.public_id})
+    response = signed_in(officer).post(url, {"to_status": S.APPROVED})
+    assert response.status_code == 400
+    assert "You cannot decide your own application." in response.content.decode()
+    with pytest.raises(ApplicationError) as caught:
+        casework.case_transition(submission=own, to_status=S.APPROVED, by=officer)
+    assert caught.value.code == "own_application"
+    own.refresh_from_db()
+    assert own.status == S.IN_REVIEW
+    assert not own.events.filter(kind=SubmissionEvent.Kind.STATUS_CHANGED).exists()
+    colleague = make_officer(transport)
+    assert signed_in(colleague).post(url, {"to_status": S.APPROVED}).status_code == 302
+    own.refresh_from_db()
+    assert own.status == S.APPROVED
+
+
 def test_resident_withdraws_an_undecided_application_but_not_a_decided_one(parking, applicant, officer):
     case = make_submission(parking, applicant, status=S.IN_REVIEW)
     client = signed_in(applicant)
