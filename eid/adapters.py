@@ -12,6 +12,7 @@ from cryptography.fernet import Fernet, InvalidToken
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.http import HttpRequest
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -31,6 +32,16 @@ class AccountAdapter(DefaultAccountAdapter):
             "try again in %(minutes)s minutes, or reset your password."
         ),
     }
+
+    def _get_login_attempts_cache_key(self, request: HttpRequest, **credentials: Any) -> str:
+        """The account alone keys the lock-out (LOGIN_LOCKOUT_SECONDS).
+
+        allauth prefixes the Host header as sent (`127.0.0.1:8001`, `LOCALHOST`, `localhost.` all
+        pass ALLOWED_HOSTS), so each spelling of the host gave five more guesses at one account.
+        The portal is one site: nothing to tell apart. Also used to clear it after a password reset.
+        """
+        login = credentials.get("email", credentials.get("username", ""))
+        return f"account:{str(login).strip().lower()}"
 
     def validation_error(self, code: str, *args: object) -> ValidationError:
         if code == "too_many_login_attempts":

@@ -155,6 +155,11 @@ ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if SITE_URL.startswith("https://") else 
 ACCOUNT_ADAPTER = "eid.adapters.AccountAdapter"
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[eID] "
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+# Adding, removing or making primary an email address, or changing the mobile number, needs the
+# password (or a second factor) confirmed in the last ACCOUNT_REAUTHENTICATION_TIMEOUT seconds, as MFA
+# changes always do (allauth's default: never). Otherwise a borrowed session adds its own address and
+# resets the password through it.
+ACCOUNT_REAUTHENTICATION_REQUIRED = True
 ACCOUNT_REAUTHENTICATION_TIMEOUT = 300
 # Five failed sign-ins per account lock it for 15 minutes; the resident is told when to retry.
 LOGIN_LOCKOUT_SECONDS = 15 * 60

@@ -199,6 +199,8 @@ def test_a_mobile_number_is_verified_by_a_code_sent_by_sms() -> None:
     user = UserFactory()
     client = Client()
     client.post("/en/accounts/login/", {"login": user.email, "password": TEST_PASSWORD})
+    # A change of number needs the password confirmed (ACCOUNT_REAUTHENTICATION_REQUIRED).
+    client.post("/en/accounts/reauthenticate/", {"password": TEST_PASSWORD})
     response = client.post("/en/accounts/phone/change/", {"phone": "9123 4567"})
     assert response.status_code == 302, response.content[:400]
     (sms,) = ConsoleSMSProvider.outbox
