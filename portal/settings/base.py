@@ -173,6 +173,8 @@ ACCOUNT_RATE_LIMITS = {
     "reset_password": "10/m/ip,3/h/key",
     "reset_password_from_key": "20/m/ip",
     "reauthenticate": "10/m/user",
+    # The form checks the current password: a signed-in session must not guess faster than the lock-out.
+    "change_password": f"5/{LOGIN_LOCKOUT_SECONDS}s/user",
 }
 
 # MFA: TOTP with recovery codes, WebAuthn security keys and passkeys (also for passwordless sign-in).
