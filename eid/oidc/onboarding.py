@@ -113,7 +113,12 @@ def organisation_register(
 def member_add(
     *, organisation: PartnerOrganisation, by: User, email: str, request: HttpRequest | None = None
 ) -> PartnerMembership:
-    """Adds a colleague who already has an eID account (found by a verified email address)."""
+    """Adds a colleague who already has an eID account (found by a verified email address).
+
+    A department's organisation takes only that department's officers, as registering one does: its
+    clients share the department's subject space and may be granted the full HKID, so a member who is
+    not an officer would act for the department without being one. A contractor who builds a
+    department's system does so through an officer's account."""
     from allauth.account.models import EmailAddress
 
     address = EmailAddress.objects.filter(email__iexact=email.strip(), verified=True).select_related("user")
@@ -122,6 +127,13 @@ def member_add(
         raise ApplicationError(
             _("No eID account has that verified email address. Ask your colleague to sign up first."),
             code="no_account",
+        )
+    if (
+        organisation.department_id is not None
+        and not user.memberships.filter(department_id=organisation.department_id).exists()
+    ):
+        raise ApplicationError(
+            _("Only officers of the department can join its organisation."), code="not_officer"
         )
     with transaction.atomic():
         membership, created = PartnerMembership.objects.get_or_create(organisation=organisation, user=user)

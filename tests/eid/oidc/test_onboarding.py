@@ -369,6 +369,31 @@ def test_only_an_officer_may_register_a_departments_organisation(partner: object
         )
 
 
+def test_a_departments_organisation_takes_only_that_departments_officers(user_factory: type) -> None:
+    """The bug: any member could add anyone, who then acted for the department (its subject space,
+    its HKID release) without being its officer."""
+    department = DepartmentFactory()
+    officer = OfficerMembershipFactory(department=department).user
+    web = signed_in(officer)
+    organisation = register_organisation(
+        web, name="Department systems", business_registration_number="", department=str(department.pk)
+    )
+    page = f"{PARTNERS}organisations/{organisation.public_id}/"
+    resident = user_factory(email="contractor@example.org")
+    other_departments_officer = OfficerMembershipFactory(user=user_factory(email="other@example.org")).user
+    colleague = OfficerMembershipFactory(
+        department=department, user=user_factory(email="colleague@example.org")
+    ).user
+
+    for outsider in (resident, other_departments_officer):
+        refused = web.post(page, {"email": outsider.email})
+        assert refused.status_code == 400
+        assert "Only officers of the department" in str(refused.context["member_form"].errors["email"])
+        assert not organisation.members.filter(user=outsider).exists()
+    assert web.post(page, {"email": colleague.email}).status_code == 302
+    assert organisation.members.filter(user=colleague).exists()
+
+
 def test_seed_demo_marks_the_demo_residents_as_sandbox_residents() -> None:
     from portal.demo import seed_demo_data
 
