@@ -9,7 +9,7 @@ from django.http import HttpRequest
 from eid.constants import AssuranceLevel
 
 # allauth records each authentication step in the session; these methods count as a second factor.
-_STRONG_METHODS = {"mfa"}
+STRONG_AUTHENTICATION_METHODS = frozenset({"mfa"})
 
 
 def authentication_methods(request: HttpRequest, user: object | None = None) -> list[str]:
@@ -37,6 +37,6 @@ def session_assurance_level(request: HttpRequest) -> AssuranceLevel | None:
     from allauth.account.authentication import get_authentication_records
 
     records = get_authentication_records(request, user)
-    strong = any(record.get("method") in _STRONG_METHODS for record in records)
+    strong = any(record.get("method") in STRONG_AUTHENTICATION_METHODS for record in records)
     proved = AssuranceLevel.HIGH if strong else AssuranceLevel.LOW
     return AssuranceLevel(min(int(user.assurance_level), int(proved)))

@@ -1,6 +1,6 @@
 """The only module of eid that other apps import: identity, assurance, departments and audit."""
 
-from eid.assurance import authentication_methods, session_assurance_level
+from eid.assurance import STRONG_AUTHENTICATION_METHODS, authentication_methods, session_assurance_level
 from eid.audit.chain import audit_log
 from eid.constants import (
     CLIENT_SCOPES,
@@ -35,6 +35,7 @@ __all__ = [
     "REGION_OF_DISTRICT",
     "SCOPES",
     "SCOPE_DESCRIPTIONS",
+    "STRONG_AUTHENTICATION_METHODS",
     "ApplicationError",
     "AssuranceLevel",
     "Department",

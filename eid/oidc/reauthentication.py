@@ -7,12 +7,18 @@ re-authentication (then back to /authorize); with `prompt=none` the answer is `l
 So that a fresh sign-in satisfies the request it was made for (and `max_age=0` does not loop), the
 time the portal asked is kept in the session per authorization request (client, state, nonce): an
 authentication at or after that time counts as fresh.
+
+A session whose level rests on a second factor re-authenticates with that factor (authenticator code
+or passkey), for `max_age` and `prompt=login` alike: a password alone would refresh the sign-in
+without proving the level the ID token's `acr` then reports (session.py's `auth_time` is the second
+factor's time for such a session, so a password would not even satisfy `max_age`).
 """
 
 import hashlib
 import time
 from typing import Any
 
+from allauth.account.adapter import get_adapter as get_account_adapter
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -20,6 +26,7 @@ from oauthlib.oauth2.rfc6749 import errors
 from oauthlib.openid.connect.core.exceptions import LoginRequired
 
 from eid.oidc.session import session_authentication
+from eid.public import AssuranceLevel, session_assurance_level
 
 SESSION_KEY = "eid_oidc_auth_asked"
 MAX_REMEMBERED = 16
@@ -66,6 +73,17 @@ def reauthentication_needed(request: HttpRequest, *, max_age: int) -> bool:
     return time.time() - auth_time > max_age
 
 
+def reauthentication_path(request: HttpRequest) -> str:
+    """Where this resident re-authenticates: with a second factor when the session's level needs one."""
+    password = reverse("account_reauthenticate")
+    level = session_assurance_level(request)
+    if level is None or level <= AssuranceLevel.LOW:
+        return password
+    methods = get_account_adapter(request).get_reauthentication_methods(request.user)
+    strong = [method["url"] for method in methods if method["id"] != "reauthenticate"]
+    return strong[0] if strong else password
+
+
 def reauthenticate_if_stale(request: HttpRequest, orequest: Any, *, prompt_none: bool) -> HttpResponse | None:
     """A redirect to re-authentication if `max_age` is exceeded (login_required with prompt=none)."""
     max_age = requested_max_age(request, orequest)
@@ -74,6 +92,5 @@ def reauthenticate_if_stale(request: HttpRequest, orequest: Any, *, prompt_none:
     if prompt_none:
         raise LoginRequired(description="The sign-in is older than max_age.", request=orequest)
     authentication_asked(request)
-    return HttpResponseRedirect(
-        f"{reverse('account_reauthenticate')}?{urlencode({'next': request.get_full_path()})}"
-    )
+    query = urlencode({"next": request.get_full_path()})
+    return HttpResponseRedirect(f"{reauthentication_path(request)}?{query}")

@@ -6,7 +6,12 @@ from typing import TypedDict
 from allauth.account.authentication import get_authentication_records
 from django.http import HttpRequest
 
-from eid.public import AssuranceLevel, authentication_methods, session_assurance_level
+from eid.public import (
+    STRONG_AUTHENTICATION_METHODS,
+    AssuranceLevel,
+    authentication_methods,
+    session_assurance_level,
+)
 
 
 class SessionAuthentication(TypedDict):
@@ -21,7 +26,10 @@ def session_authentication(request: HttpRequest) -> SessionAuthentication | None
     if level is None:
         return None
     records = get_authentication_records(request, request.user)
-    # The latest step (a step-up re-authenticates) is when the resident last proved who they are.
+    # The latest step (a step-up re-authenticates) is when the resident last proved who they are;
+    # above LOW, the latest second factor: a later password alone does not prove that level again.
+    if level > AssuranceLevel.LOW:
+        records = [record for record in records if record.get("method") in STRONG_AUTHENTICATION_METHODS]
     times = [float(record["at"]) for record in records if record.get("at")]
     last_login = request.user.last_login
     if not times and last_login is not None:

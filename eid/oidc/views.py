@@ -40,7 +40,7 @@ from eid.oidc.consents import consent_remember, remembered_scopes
 from eid.oidc.discovery import discovery_document, jwks_published
 from eid.oidc.logout_forms import LogoutForm
 from eid.oidc.onboarding import client_declaration, sandbox_refuses
-from eid.oidc.reauthentication import authentication_asked, reauthenticate_if_stale
+from eid.oidc.reauthentication import authentication_asked, reauthenticate_if_stale, reauthentication_path
 from eid.oidc.session import required_level
 from eid.oidc.validator import get_server, request_client
 from eid.public import SCOPES, AssuranceLevel, audit_log, session_assurance_level
@@ -120,6 +120,15 @@ class AuthorizationView(allauth_views.AuthorizationView):
         # client talking to several providers cannot be tricked into a mix-up.
         if response.status_code == HTTPStatus.FOUND and location and not location.startswith("/"):
             response["Location"] = add_query_params(location, {"iss": get_adapter().get_issuer()})
+        return response
+
+    def _handle_login_prompt(self, request: HttpRequest, prompts: list[str]) -> HttpResponse:
+        """prompt=login: allauth sends a signed-in resident to password re-authentication; a session
+        whose level rests on a second factor re-authenticates with it (reauthentication.py)."""
+        response = super()._handle_login_prompt(request, prompts)
+        location = urlsplit(response["Location"])
+        if request.user.is_authenticated and location.path == reverse("account_reauthenticate"):
+            response["Location"] = f"{reauthentication_path(request)}?{location.query}"
         return response
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:

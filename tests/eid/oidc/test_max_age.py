@@ -175,3 +175,97 @@ def test_max_age_in_a_pushed_request_is_honoured_without_looping(web, resident) 
     assert page.status_code == 200, page.content[:300]
     claims = id_token_claims(web, authorization, consent(web, back))
     assert claims["auth_time"] >= before
+
+
+# A session whose level rests on a second factor ---------------------------------------------------------
+
+MFA_REAUTHENTICATE = "/en/accounts/2fa/reauthenticate/"
+
+
+@pytest.fixture
+def second_factor_session(web: BrowserClient, user_factory: type) -> tuple[object, str]:
+    """A SUBSTANTIAL resident with an authenticator app, signed in with password and code an hour ago."""
+    from allauth.account.internal.flows.login import (
+        _AUTHENTICATION_METHODS_USER_SESSION_KEY,
+        AUTHENTICATION_METHODS_SESSION_KEY,
+    )
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+    from eid.public import AssuranceLevel
+
+    resident = user_factory(assurance_level=AssuranceLevel.SUBSTANTIAL)
+    secret = generate_totp_secret()
+    totp = TOTP.activate(resident, secret)
+    web.force_login(resident)
+    an_hour_ago = time.time() - 3600
+    session = web.session
+    session[_AUTHENTICATION_METHODS_USER_SESSION_KEY] = str(resident.pk)
+    session[AUTHENTICATION_METHODS_SESSION_KEY] = [
+        {"method": "password", "at": an_hour_ago, "email": resident.email},
+        {"method": "mfa", "type": "totp", "id": totp.instance.pk, "at": an_hour_ago + 5},
+    ]
+    session.save()
+    return resident, secret
+
+
+def _password_confirmed_now(web: BrowserClient) -> None:
+    from allauth.account.internal.flows.login import AUTHENTICATION_METHODS_SESSION_KEY
+
+    session = web.session
+    session[AUTHENTICATION_METHODS_SESSION_KEY] = [
+        *session[AUTHENTICATION_METHODS_SESSION_KEY],
+        {"method": "password", "at": time.time(), "reauthenticated": True},
+    ]
+    session.save()
+
+
+def _code(secret: str) -> str:
+    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+
+    return format_hotp_value(hotp_value(secret, int(time.time()) // 30))
+
+
+def test_max_age_re_authenticates_a_second_factor_session_with_the_second_factor(
+    web, second_factor_session
+) -> None:
+    """The bug: a password alone refreshed `auth_time` while `acr` still claimed the level an hour-old
+    authenticator code had proved."""
+    _resident, secret = second_factor_session
+    authorization = Authorization(new_client())
+    url = authorization.url(max_age="600")
+    response = web.get(url)
+    assert response.status_code == 302
+    assert urlsplit(response["Location"]).path == MFA_REAUTHENTICATE
+
+    # A password confirmed meanwhile (another page's re-authentication) does not meet max_age.
+    _password_confirmed_now(web)
+    again = web.get(url)
+    assert urlsplit(again["Location"]).path == MFA_REAUTHENTICATE
+
+    before = int(time.time())
+    answer = web.post(again["Location"], {"code": _code(secret)})
+    assert answer.status_code == 302
+    assert answer["Location"] == url
+    claims = id_token_claims(web, authorization, consent(web, url))
+    assert claims["auth_time"] >= before
+    assert claims["acr"] == "urn:eid:hk:loa:substantial"
+    assert "otp" in claims["amr"]
+
+
+def test_auth_time_of_a_second_factor_session_is_its_second_factor(web, second_factor_session) -> None:
+    _password_confirmed_now(web)  # later than the code, but proves only LOW
+    authorization = Authorization(new_client())
+    claims = id_token_claims(web, authorization, consent(web, authorization.url()))
+    assert claims["acr"] == "urn:eid:hk:loa:substantial"
+    assert time.time() - claims["auth_time"] > 3500
+
+
+def test_prompt_login_re_authenticates_a_second_factor_session_with_the_second_factor(
+    web, second_factor_session
+) -> None:
+    authorization = Authorization(new_client())
+    response = web.get(authorization.url(prompt="login"))
+    assert response.status_code == 302
+    location = urlsplit(response["Location"])
+    assert location.path == MFA_REAUTHENTICATE
+    assert "prompt" not in parse_qs(location.query)["next"][0]  # asked once, as before
