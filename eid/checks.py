@@ -5,7 +5,7 @@ from typing import Any
 
 from cryptography.fernet import Fernet
 from django.conf import settings
-from django.core.checks import CheckMessage, Error, register
+from django.core.checks import CheckMessage, Error, Tags, Warning, register
 
 
 @register()
@@ -40,3 +40,23 @@ def hkid_encryption_key_check(app_configs: Any = None, **kwargs: Any) -> list[Ch
             Error("EID_HKID_ENCRYPTION_KEY is the development key derived from SECRET_KEY.", id="eid.E003")
         )
     return errors
+
+
+@register(Tags.security, deploy=True)
+def trusted_proxy_check(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """Production trusts X-Forwarded-Proto, so it sits behind a proxy; then REMOTE_ADDR is the proxy's."""
+    behind_proxy = getattr(settings, "SECURE_PROXY_SSL_HEADER", None) is not None
+    told = getattr(settings, "ALLAUTH_TRUSTED_PROXY_COUNT", 0) or getattr(
+        settings, "ALLAUTH_TRUSTED_CLIENT_IP_HEADER", None
+    )
+    if not behind_proxy or told:
+        return []
+    return [
+        Warning(
+            "Behind a proxy with TRUSTED_PROXY_COUNT unset, every request comes from the proxy's address: "
+            "the per-IP sign-in and token limits would lock all residents out together, and the audit "
+            "trail would record the proxy.",
+            hint="Set TRUSTED_PROXY_COUNT to the number of proxies that append to X-Forwarded-For.",
+            id="eid.W001",
+        )
+    ]

@@ -7,6 +7,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
+from allauth.account.adapter import get_adapter as get_account_adapter
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
@@ -49,8 +51,15 @@ def _event_digest(
 
 
 def _client_ip(request: HttpRequest | None) -> str | None:
-    """REMOTE_ADDR as the database will store it (IPv6 normalised), or None when absent or malformed."""
-    raw = request.META.get("REMOTE_ADDR") if request is not None else None
+    """The client's address as the database will store it (IPv6 normalised), or None when absent or
+    malformed. Behind TRUSTED_PROXY_COUNT proxies it is read from X-Forwarded-For as allauth's rate
+    limits read it: the trail must name the resident's address, not the proxy's."""
+    if request is None:
+        return None
+    try:
+        raw = get_account_adapter(request).get_client_ip(request)
+    except (PermissionDenied, ImproperlyConfigured):  # none, or fewer forwarded hops than trusted
+        raw = request.META.get("REMOTE_ADDR")
     if not raw:
         return None
     try:

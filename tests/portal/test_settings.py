@@ -48,6 +48,8 @@ PRODUCTION_ENV = {
     "DATABASE_URL": "sqlite:///:memory:",
     # A shared cache: allauth's authorization codes must reach every worker (eid_oidc.E003).
     "CACHE_URL": "redis://cache.internal:6379/1",
+    # One TLS-terminating proxy in front (eid.W001).
+    "TRUSTED_PROXY_COUNT": "1",
 }
 
 
@@ -72,6 +74,13 @@ def test_production_settings_pass_check_deploy_without_warnings() -> None:
     result = _manage("check", "--deploy", "--fail-level", "WARNING", env=PRODUCTION_ENV)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_production_settings_warn_when_the_proxy_count_is_not_set() -> None:
+    env = {k: v for k, v in PRODUCTION_ENV.items() if k != "TRUSTED_PROXY_COUNT"}
+    result = _manage("check", "--deploy", "--fail-level", "WARNING", env=env)
+    assert result.returncode != 0
+    assert "eid.W001" in result.stderr + result.stdout
 
 
 def test_production_settings_refuse_an_in_process_cache() -> None:

@@ -245,6 +245,21 @@ def test_audit_log_records_actor_subject_ip_and_user_agent() -> None:
     assert audit_chain_verify().ok
 
 
+def test_behind_a_trusted_proxy_the_trail_names_the_residents_address(settings: object) -> None:
+    """The bug: the trail recorded REMOTE_ADDR, which behind the production proxy is the proxy's."""
+
+    def recorded(request: object) -> str:
+        return AuditEvent.objects.get(pk=audit_log(event_type="t", request=request).pk).ip_address
+
+    settings.ALLAUTH_TRUSTED_PROXY_COUNT = 1
+    request = RequestFactory().post("/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="203.0.113.9")
+    assert recorded(request) == "203.0.113.9"
+    # A request that skipped the proxy (no forwarded hop) keeps the address it came from.
+    assert recorded(RequestFactory().post("/", REMOTE_ADDR="10.0.0.3")) == "10.0.0.3"
+    settings.ALLAUTH_TRUSTED_PROXY_COUNT = 0  # no proxy trusted: X-Forwarded-For is anyone's to forge
+    assert recorded(request) == "10.0.0.2"
+
+
 def test_audit_log_without_request_has_no_address_or_device() -> None:
     """A system event (no request) has no IP address and an empty user agent."""
     event = AuditEvent.objects.get(pk=audit_log(event_type="system.job").pk)
