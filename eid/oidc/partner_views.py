@@ -2,6 +2,7 @@
 
 from uuid import UUID
 
+from allauth.account.decorators import reauthentication_required
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -170,8 +171,10 @@ def application_request_production(request: HttpRequest, public_id: UUID) -> Htt
 @never_cache
 @login_required
 @require_POST
+@reauthentication_required  # a production secret needs the password (or a second factor) just confirmed
 def production_credentials(request: HttpRequest, public_id: UUID) -> HttpResponse:
-    """Answers the POST itself (no redirect): the secret is in this response and nowhere else."""
+    """Answers the POST itself (no redirect): the secret is in this response and nowhere else.
+    Without a recent re-authentication allauth keeps the POST, asks, then answers it."""
     application = onboarding.access_application_by_member(user=request.user, public_id=public_id)
     try:
         credentials = onboarding.production_credentials_issue(

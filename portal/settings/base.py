@@ -155,6 +155,12 @@ ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if SITE_URL.startswith("https://") else 
 ACCOUNT_ADAPTER = "eid.adapters.AccountAdapter"
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[eID] "
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+# The resident is told by email (when, from which address and device) of every change to how they
+# sign in: password set, changed or reset, email addresses, authenticator app, recovery codes, keys.
+# A change they did not make is then noticed the same day, not at the next failed sign-in.
+ACCOUNT_EMAIL_NOTIFICATIONS = True
+# A password-reset link lasts an hour (Django's default: three days in a mailbox).
+PASSWORD_RESET_TIMEOUT = 60 * 60
 # Adding, removing or making primary an email address, or changing the mobile number, needs the
 # password (or a second factor) confirmed in the last ACCOUNT_REAUTHENTICATION_TIMEOUT seconds, as MFA
 # changes always do (allauth's default: never). Otherwise a borrowed session adds its own address and

@@ -293,3 +293,38 @@ def test_a_garbage_email_verification_key_is_refused() -> None:
     client = Client()
     assert b"expired or is invalid" in client.get("/en/accounts/confirm-email/not-a-real-key/").content
     assert client.post("/en/accounts/confirm-email/not-a-real-key/").status_code == 404
+
+
+def test_a_password_change_is_told_to_the_resident_by_email_in_their_language() -> None:
+    user = UserFactory()
+    client = Client()
+    client.post("/zh-hant/accounts/login/", {"login": user.email, "password": TEST_PASSWORD})
+    mail.outbox.clear()
+    response = client.post(
+        "/zh-hant/accounts/password/change/",
+        {"oldpassword": TEST_PASSWORD, "password1": STRONG, "password2": STRONG},
+    )
+    assert response.status_code == 302, response.content[:400]
+    (message,) = mail.outbox
+    assert message.to == [user.email]
+    assert message.subject.startswith("[eID] ")
+    assert "密碼" in message.subject  # allauth's Traditional Chinese "password changed"
+    assert "127.0.0.1" in message.body  # from where
+
+
+@pytest.mark.django_db(transaction=True)  # sent on commit, while the request is still being answered
+def test_a_new_authenticator_app_is_told_to_the_resident_by_email() -> None:
+    user = UserFactory()
+    client = Client(REMOTE_ADDR="203.0.113.5")
+    client.post("/en/accounts/login/", {"login": user.email, "password": TEST_PASSWORD})
+    client.post("/en/accounts/reauthenticate/", {"password": TEST_PASSWORD})
+    page = client.get("/en/accounts/2fa/totp/activate/")
+    assert page.status_code == 200, page.get("Location")
+    mail.outbox.clear()
+    secret = page.context["form"].secret
+    response = client.post("/en/accounts/2fa/totp/activate/", {"code": _totp_code(secret)})
+    assert response.status_code == 302, response.content[:400]
+    assert Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+    (message,) = mail.outbox
+    assert message.to == [user.email]
+    assert "203.0.113.5" in message.body

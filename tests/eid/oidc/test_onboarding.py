@@ -15,7 +15,7 @@ from eid.oidc.models import PartnerApplication, PartnerOrganisation
 from eid.oidc.subjects import client_sector
 from services.notifications.models import Message
 from tests.eid.oidc.flow import Authorization, code_for
-from tests.factories import DepartmentFactory, OfficerMembershipFactory, UserFactory
+from tests.factories import TEST_PASSWORD, DepartmentFactory, OfficerMembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -138,11 +138,16 @@ def test_the_whole_path_from_sign_up_to_production(
     production_client = application.production_client
     assert client_profile(production_client)["environment"] == "production"
     assert Message.objects.filter(recipient=partner, subject__contains="approved").exists()
-    retrieved = web.post(f"{PARTNERS}applications/{application.public_id}/production-credentials/")
+    credentials_url = f"{PARTNERS}applications/{application.public_id}/production-credentials/"
+    # A production secret needs the password confirmed first; allauth keeps the POST meanwhile.
+    asked = web.post(credentials_url)
+    assert asked.status_code == 302 and asked["Location"].startswith("/en/accounts/reauthenticate/")
+    assert not AuditEvent.objects.filter(event_type="oidc.partner_production_secret_issued").exists()
+    retrieved = web.post(asked["Location"], {"password": TEST_PASSWORD})
     assert retrieved.status_code == 200
     credentials = retrieved.context["production"]
     assert credentials.client_id == production_client.pk and credentials.secret
-    second = web.post(f"{PARTNERS}applications/{application.public_id}/production-credentials/")
+    second = web.post(credentials_url)
     assert second.context["production"].secret is None
 
     # And the production client signs in a real resident
