@@ -82,7 +82,7 @@ worker: install
 
 ## messages: extract translatable strings and compile the catalogues
 messages: $(VENV)/.installed-test
-	$(PY) manage.py makemessages -l zh_Hant -l zh_Hans --ignore=.venv --ignore=node_modules --ignore=static
+	$(PY) manage.py makemessages -l zh_Hant -l zh_Hans --no-location --ignore=.venv --ignore=node_modules --ignore=static
 	$(PY) manage.py compilemessages --ignore=.venv
 
 clean:
