@@ -118,3 +118,14 @@ def test_no_english_is_left_on_chinese_pages(client: object, db: None, language:
         if words:
             leftovers[page] = sorted(words)
     assert leftovers == {}
+
+
+@pytest.mark.parametrize("path", ["//evil.example/en/", "//evil.example/x", "///evil.example/en/"])
+def test_the_language_links_of_a_page_stay_on_this_site(client: Client, db: None, path: str) -> None:
+    """A path starting `//` (a 404 page still shows the switcher) must not become a link to another
+    site: `href="//evil.example/zh-hant/"` is protocol-relative."""
+    response = client.get("/", PATH_INFO=path)
+    links = re.findall(r'href="([^"]*)"\s+lang=', response.content.decode())
+    assert len(links) == 3
+    for link in links:
+        assert link.startswith("/") and not link.startswith(("//", "/\\")), link
