@@ -106,7 +106,10 @@ class MeView(APIView):
         token: Token = request.auth
         adapter = get_adapter()
         claims = adapter.get_claims("userinfo", request.user, token.client, token.get_scopes())
-        return Response({**claims, "scope": " ".join(token.get_scopes())})
+        # The resident's personal data: no cache may keep it.
+        return Response(
+            {**claims, "scope": " ".join(token.get_scopes())}, headers={"Cache-Control": "no-store"}
+        )
 
 
 app_name = "api_v1"

@@ -331,9 +331,12 @@ class UserInfoView(allauth_views.UserInfoView):
         except dpop.ResourceError as error:
             return dpop.resource_error_response(error.error, error.description)
         try:
-            return convert_response(*get_server().create_userinfo_response(*orequest))
+            response = convert_response(*get_server().create_userinfo_response(*orequest))
         except errors.OAuth2Error as error:
             return dpop.resource_failure(request, respond_json_error(request, error))
+        # The resident's personal data: no cache may keep it (oauthlib sets this for tokens only).
+        response["Cache-Control"] = "no-store"
+        return response
 
 
 class RevokeView(allauth_views.RevokeView):

@@ -201,3 +201,18 @@ def test_userinfo_reports_the_sign_in_behind_the_token_like_the_id_token(
     ).json()
     info = web.get(USERINFO, HTTP_AUTHORIZATION=f"Bearer {refreshed['access_token']}").json()
     assert (info["acr"], info["amr"], info["auth_time"]) == signed_in
+
+
+def test_userinfo_and_the_me_api_are_never_cached(web: BrowserClient, resident: object) -> None:
+    """They answer with the resident's personal data (name, email, HKID): no cache may keep it
+    (RFC 6750 §5.3, FAPI), as the token endpoint's answer is not kept."""
+    authorization = Authorization(new_client())
+    tokens = authorization.token(web, code_for(web, authorization, email=resident.email)).json()
+    bearer = {"HTTP_AUTHORIZATION": f"Bearer {tokens['access_token']}"}
+    for response in (
+        web.get(USERINFO, **bearer),
+        web.post(USERINFO, **bearer),
+        web.get("/api/v1/me", **bearer),
+    ):
+        assert response.status_code == 200, response.content
+        assert "no-store" in response["Cache-Control"]
