@@ -169,6 +169,9 @@ def _render(
     version: TemplateVersion, language: str, personalisation: dict[str, object], channel: str
 ) -> tuple[str, str]:
     subject, body = (rendering.render(text, personalisation) for text in version.text(language))
+    # One line: an email header cannot hold a line break (Django refuses it, so the email would
+    # fail on every retry), and a value's line breaks are the sender's, not the template's.
+    subject = " ".join(subject.split())
     if version.template.legally_required:
         with translation.override(language):
             body += "\n\n" + _(

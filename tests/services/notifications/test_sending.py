@@ -197,3 +197,24 @@ def test_an_oversized_message_is_refused(make_template: object, resident: object
         )
     assert error.value.code == "too_long"
     assert not Notification.objects.exists()
+
+
+def test_a_line_break_in_a_personalised_subject_still_sends_the_email(
+    permit_template: object, resident: object, django_capture_on_commit_callbacks: object
+) -> None:
+    """A value with a line break (an address, text pasted by the department's system) put in the
+    subject: the email header cannot carry it (Django refuses it: no header injection), so it is one
+    line, not an email that fails on every retry."""
+    with django_capture_on_commit_callbacks(execute=True):
+        notifications = actions.notification_send(
+            template=permit_template,
+            recipient=resident,
+            personalisation={**PERSONALISATION, "permit": "P-1234\r\nBcc: victim@example.com"},
+            channels=["email"],
+        )
+    (notification,) = notifications
+    notification.refresh_from_db()
+    assert notification.status == Status.DELIVERED, notification.failure_reason
+    (email,) = mail.outbox
+    assert email.subject == "Your P-1234 Bcc: victim@example.com is ready"
+    assert email.message()["Bcc"] is None and email.bcc == []
