@@ -65,3 +65,18 @@ def test_a_declined_payment_sends_nothing_and_a_replay_sends_once(service: objec
     payment_settle(payment=payment, status=PaymentStatus.SUCCEEDED, source="test")
     payment_settle(payment=payment, status=PaymentStatus.SUCCEEDED, source="test")
     assert len(mail.outbox) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_email_subject_is_plain_text_not_html_escaped(service: object, cashier: object) -> None:
+    """An email subject is plain text: `&` and `'` in a description must not arrive as `&amp;`, `&#x27;`."""
+    citizen = UserFactory(preferred_language="en")
+    payment = payment_start(
+        citizen=citizen, service=service, amount=500, reference="P-7", description="Hawker & stall (O'Brien)"
+    ).payment
+    payment_settle(payment=payment, status=PaymentStatus.SUCCEEDED, source="test")
+    payment_refund(payment=payment, amount=100, reason="Overcharged", by=cashier)
+    assert [email.subject for email in mail.outbox] == [
+        "Payment received: Hawker & stall (O'Brien)",
+        "Refund: Hawker & stall (O'Brien)",
+    ]
