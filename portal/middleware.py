@@ -1,10 +1,14 @@
-"""Security headers Django does not set by itself."""
+"""Security headers and limits Django does not set by itself."""
 
 from collections.abc import Callable
 
 from allauth.core.context import request_context
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.utils.cache import add_never_cache_headers
+from django.utils.translation import gettext as _
 
 PERMISSIONS_POLICY = (
     "camera=(), microphone=(), geolocation=(), payment=(self), publickey-credentials-get=(self)"
@@ -18,6 +22,46 @@ class ReferrerAndPermissionsPolicyMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         response.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+        return response
+
+
+class SignedInNoStoreMiddleware:
+    """Pages shown to a signed-in person carry their personal data (a masked HKID, addresses, an
+    authenticator's secret while it is set up): no shared or browser cache may keep them, so the
+    next person at a shared computer cannot page back to them. A view that sets its own
+    Cache-Control (a public CA certificate, say) keeps it."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if "Cache-Control" not in response and user is not None and user.is_authenticated:
+            add_never_cache_headers(response)
+        return response
+
+
+class RequestBodyLimitMiddleware:
+    """Refuses a request body over REQUEST_BODY_MAX_BYTES by its declared length, before anything
+    reads it. DATA_UPLOAD_MAX_MEMORY_SIZE does not count uploaded files: Django would stream any size
+    to a temporary file and the form would refuse it only once it had all arrived."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length <= settings.REQUEST_BODY_MAX_BYTES:
+            return self.get_response(request)
+        if request.path.startswith("/api/"):
+            response: HttpResponse = JsonResponse({"detail": _("The request is too large.")}, status=413)
+        else:
+            response = render(request, "errors/413.html", status=413)
+        response["Connection"] = "close"  # the unread body must not be taken for the next request
         return response
 
 

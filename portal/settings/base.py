@@ -59,6 +59,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "portal.middleware.RequestBodyLimitMiddleware",
+    "portal.middleware.SignedInNoStoreMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -72,6 +74,10 @@ MACHINE_MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "portal.middleware.MachineEndpointMiddleware",
 ]
+
+# The largest request body accepted, files included (portal.middleware.RequestBodyLimitMiddleware):
+# an online form's page with five files at the 10 MB limit each.
+REQUEST_BODY_MAX_BYTES = 50 * 1024 * 1024
 
 ROOT_URLCONF = "portal.urls"
 # Widgets render through templates/django/forms/widgets/ so inputs carry the USWDS classes.

@@ -60,3 +60,45 @@ def test_the_root_redirects_to_a_language(client: object, db: None) -> None:
     response = client.get("/", HTTP_ACCEPT_LANGUAGE="zh-hk,zh-hant;q=0.9")
     assert response.status_code == 302
     assert response["Location"] == "/zh-hant/"
+
+
+def test_pages_for_a_signed_in_resident_are_never_cached(resident: object) -> None:
+    """The gap: /my/, the security page and allauth's authenticator set-up (its secret) had no
+    Cache-Control, so a shared computer's back button or a proxy could show them to the next person."""
+    browser = Client()
+    browser.force_login(resident)
+    for url in ("/en/my/", "/en/eid/security/"):
+        response = browser.get(url)
+        assert response.status_code == 200, url
+        assert "no-store" in response["Cache-Control"] and "private" in response["Cache-Control"], url
+
+
+def test_public_pages_and_a_views_own_cache_policy_are_left_alone(client: object, resident: object) -> None:
+    assert "no-store" not in client.get("/en/").get("Cache-Control", "")
+    browser = Client()
+    browser.force_login(resident)
+    from eid.pki.actions import pki_initialise
+
+    pki_initialise()
+    certificate = browser.get("/pki/ca/root.pem")
+    assert certificate.status_code == 200
+    assert certificate["Cache-Control"] == "public, max-age=3600"
+
+
+@pytest.mark.parametrize(("language", "text"), [("en", "too large"), ("zh-hant", "太大")])
+def test_an_oversized_request_is_refused_before_it_is_read(
+    resident: object, settings: object, language: str, text: str
+) -> None:
+    """The gap: uploaded files are not counted by DATA_UPLOAD_MAX_MEMORY_SIZE, so any size was
+    streamed to disk before the form refused it."""
+    settings.REQUEST_BODY_MAX_BYTES = 1024
+    browser = Client()
+    browser.force_login(resident)
+    response = browser.post(f"/{language}/my/", {"note": "x" * 2048})
+    assert response.status_code == 413
+    assert text in response.content.decode()
+    assert response["Connection"] == "close"
+    api = browser.post("/api/v1/eforms/submissions/", {"note": "x" * 2048})
+    assert api.status_code == 413 and "detail" in api.json()
+    # Under the limit the request goes on to its view (here: /my/ answers GET only).
+    assert browser.post(f"/{language}/my/", {"note": "x"}).status_code != 413
