@@ -116,7 +116,7 @@ def pdf_writer(pdf: bytes) -> IncrementalPdfFileWriter:
         raise ApplicationError(_("This file is not a PDF."), code="not_pdf")
     try:
         return IncrementalPdfFileWriter(BytesIO(pdf), strict=False)
-    except (PdfError, ValueError, TypeError, KeyError, IndexError) as error:
+    except (PdfError, ValueError, TypeError, KeyError, IndexError, RecursionError) as error:
         raise ApplicationError(_("This file is not a readable PDF."), code="not_pdf") from error
 
 
@@ -147,5 +147,5 @@ def pades_sign(
         return signers.sign_pdf(
             writer, metadata, signer=signer, timestamper=ltv.timestamper() if ltv is not None else None
         ).getvalue()
-    except (PdfError, ValueError, TypeError, KeyError, IndexError) as error:
+    except (PdfError, ValueError, TypeError, KeyError, IndexError, RecursionError) as error:
         raise ApplicationError(_("This PDF could not be signed."), code="not_pdf") from error

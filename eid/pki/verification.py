@@ -35,7 +35,8 @@ from eid.pki.selectors import ca_get, parse_certificate
 logger = logging.getLogger(__name__)
 
 # Whatever a hostile upload makes the parsers raise: the verdict is "cannot read", never a 500.
-_UNREADABLE = (ValueError, TypeError, KeyError, IndexError, AttributeError, PdfError)
+# RecursionError: pyHanko's PDF parser recurses per nesting level, so deeply nested arrays overflow it.
+_UNREADABLE = (ValueError, TypeError, KeyError, IndexError, AttributeError, PdfError, RecursionError)
 
 
 @dataclass(frozen=True)

@@ -131,3 +131,27 @@ def test_the_endpoints_are_in_the_openapi_schema(client: Client) -> None:
     assert {"403", "413"} <= set(schema["paths"][SIGN]["post"]["responses"])
     assert schema["paths"][SIGN]["post"]["security"] == [{"cookieAuth": []}]
     assert "security" not in schema["paths"][VERIFY]["post"]  # public
+
+
+def deeply_nested_pdf() -> bytes:
+    """A real PDF plus an incremental update whose trailer nests arrays 50,000 deep: pyHanko's
+    recursive parser overflows the Python stack on it (RecursionError)."""
+    pdf = one_page_pdf()
+    previous = int(pdf[pdf.rindex(b"startxref") + 9 :].split()[0])
+    depth = 50_000
+    trailer = b"trailer\n<< /Size 10 /Root 1 0 R /Prev %d /X %s%s >>\n" % (
+        previous,
+        b"[" * depth,
+        b"]" * depth,
+    )
+    return pdf + b"\nxref\n0 0\n" + trailer + b"startxref\n%d\n%%%%EOF\n" % (len(pdf) + 1)
+
+
+def test_a_deeply_nested_pdf_is_400_not_500(signer: User, client: Client) -> None:
+    response = Client().post(VERIFY, {"document": _file("deep.pdf", deeply_nested_pdf())})
+    assert response.status_code == 400, response.content
+    assert response.json()["code"] == "not_pdf"
+    strong_session(client, signer)
+    response = client.post(SIGN, {"document": _file("deep.pdf", deeply_nested_pdf()), "format": "pades"})
+    assert response.status_code == 400, response.content
+    assert response.json()["code"] == "not_pdf"
