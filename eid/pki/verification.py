@@ -81,8 +81,9 @@ def _report(kind: str, validate: object, signer_info: asn1_cms.SignerInfo) -> Ve
     signing_time = now.signer_reported_dt
     then = validate(_context(signing_time)) if signing_time is not None else None
     serial = format(now.signing_cert.serial_number, "x")
-    issuing = ca_get(ISSUING_CA)
-    entry = IssuedCertificate.objects.filter(issuer=issuing, serial=serial).first()
+    # By the whole certificate, not its serial: serials are public, so a look-alike CA's certificate
+    # reusing one must not borrow the status of the portal's certificate.
+    entry = IssuedCertificate.objects.filter(fingerprint_sha256=now.signing_cert.sha256.hex()).first()
     return VerificationReport(
         kind=kind,
         intact=bool(now.intact),

@@ -2,6 +2,7 @@
 
 import base64
 import time
+from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -11,7 +12,8 @@ from eid.audit.models import AuditEvent
 from eid.models import User
 from eid.pki.actions import certificate_issue_for_resident
 from eid.pki.constants import SIGNING_STEP_UP_MAX_AGE
-from tests.eid.pki.conftest import strong_session
+from eid.pki.selectors import certificate_current_for_user
+from tests.eid.pki.conftest import openssl, strong_session
 from tests.eid.pki.test_pades import one_page_pdf
 
 SIGN = "/api/v1/signing/sign"
@@ -155,3 +157,41 @@ def test_a_deeply_nested_pdf_is_400_not_500(signer: User, client: Client) -> Non
     response = client.post(SIGN, {"document": _file("deep.pdf", deeply_nested_pdf()), "format": "pades"})
     assert response.status_code == 400, response.content
     assert response.json()["code"] == "not_pdf"
+
+
+def test_a_forged_certificate_with_a_portal_serial_is_not_reported_valid(
+    signer: User, tmp_path: Path
+) -> None:
+    """Serials are public: a look-alike CA's certificate reusing the resident's serial must not
+    borrow the status of the portal's certificate."""
+    genuine = certificate_current_for_user(signer)
+    cnf = tmp_path / "ext.cnf"
+    cnf.write_text("keyUsage=critical,digitalSignature,nonRepudiation\nextendedKeyUsage=emailProtection\n")
+    openssl("ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", "ca.key", cwd=tmp_path)
+    openssl(
+        "req", "-x509", "-new", "-key", "ca.key", "-subj", "/C=HK/O=eID Portal/CN=eID Portal Issuing CA",
+        "-days", "30", "-out", "ca.pem", cwd=tmp_path,
+    )  # fmt: skip
+    openssl("ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", "leaf.key", cwd=tmp_path)
+    openssl(
+        "req", "-new", "-key", "leaf.key", "-subj", "/C=HK/CN=CHAN Tai Man", "-out", "leaf.csr", cwd=tmp_path
+    )
+    openssl(
+        "x509", "-req", "-in", "leaf.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-set_serial",
+        f"0x{genuine.serial}", "-days", "30", "-extfile", cnf, "-out", "leaf.pem", cwd=tmp_path,
+    )  # fmt: skip
+    (tmp_path / "iou.txt").write_bytes(TEXT)
+    openssl(
+        "cms", "-sign", "-binary", "-in", "iou.txt", "-signer", "leaf.pem", "-inkey", "leaf.key",
+        "-certfile", "ca.pem", "-outform", "DER", "-out", "iou.p7s", cwd=tmp_path,
+    )  # fmt: skip
+    response = Client().post(
+        VERIFY,
+        {
+            "document": _file("iou.txt", TEXT),
+            "signature": _file("iou.p7s", (tmp_path / "iou.p7s").read_bytes()),
+        },
+    )
+    report = response.json()
+    assert report["serial"] == genuine.serial and not report["valid_now"]
+    assert report["certificate_status"] == "unknown", report
