@@ -61,7 +61,8 @@ class RequestBodyLimitMiddleware:
             response: HttpResponse = JsonResponse({"detail": _("The request is too large.")}, status=413)
         else:
             response = render(request, "errors/413.html", status=413)
-        response["Connection"] = "close"  # the unread body must not be taken for the next request
+        # No Connection header: it is hop-by-hop, which WSGI forbids (gunicorn closes or drains an
+        # unread body itself).
         return response
 
 

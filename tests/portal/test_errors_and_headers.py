@@ -97,7 +97,7 @@ def test_an_oversized_request_is_refused_before_it_is_read(
     response = browser.post(f"/{language}/my/", {"note": "x" * 2048})
     assert response.status_code == 413
     assert text in response.content.decode()
-    assert response["Connection"] == "close"
+    assert "Connection" not in response  # hop-by-hop: WSGI servers refuse it (wsgiref raised)
     api = browser.post("/api/v1/eforms/submissions/", {"note": "x" * 2048})
     assert api.status_code == 413 and "detail" in api.json()
     # Under the limit the request goes on to its view (here: /my/ answers GET only).
