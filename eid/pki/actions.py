@@ -9,6 +9,7 @@ import time
 import unicodedata
 from base64 import b32encode
 from dataclasses import dataclass
+from datetime import datetime
 from io import BytesIO
 from typing import TYPE_CHECKING
 
@@ -41,6 +42,7 @@ from eid.pki.constants import (
     RESIDENT_VALIDITY,
     ROOT_CA,
     SEAL_VALIDITY,
+    SERVICE_RENEW_BEFORE,
     SIGNING_STEP_UP_MAX_AGE,
     TSA_VALIDITY,
     Profile,
@@ -161,14 +163,22 @@ def department_seal_issue(*, department: Department) -> IssuedCertificate:
 
 
 def tsa_certificate() -> IssuedCertificate | None:
-    """The portal's own time-stamping authority (RFC 3161), which dates PAdES B-LT signatures."""
+    """The portal's own time-stamping authority (RFC 3161), which dates PAdES B-LT signatures: the
+    newest, so a renewed one takes over at once."""
     return (
         IssuedCertificate.objects.filter(
             profile=Profile.TIMESTAMPING, status=Status.GOOD, not_after__gt=timezone.now()
         )
         .select_related("issuer")
+        .order_by("-not_after", "-pk")
         .first()
     )
+
+
+def _renewal_due(certificate: IssuedCertificate | None, now: datetime) -> bool:
+    """Missing, or expiring within SERVICE_RENEW_BEFORE: an OCSP responder past its end would
+    answer nothing, a lapsed time-stamping authority would leave signatures at B-B."""
+    return certificate is None or certificate.not_after - now < SERVICE_RENEW_BEFORE
 
 
 def _tsa_issue(ca: CertificateAuthority) -> IssuedCertificate:
@@ -185,7 +195,9 @@ def _tsa_issue(ca: CertificateAuthority) -> IssuedCertificate:
 
 @transaction.atomic
 def pki_initialise() -> list[str]:
-    """Create whatever is missing: root CA, issuing CA, OCSP responders, department seals.
+    """Create whatever is missing: root CA, issuing CA, OCSP responders, the time-stamping authority,
+    department seals; and renew those service certificates that expire within SERVICE_RENEW_BEFORE
+    (the daily pki.renew_service_certificates task runs this).
 
     Idempotent: a second run creates nothing. URLs inside certificates come from SITE_URL at the
     time of issue, so set SITE_URL before the first run in production.
@@ -225,14 +237,14 @@ def pki_initialise() -> list[str]:
         _record(issuer=root, certificate=certificate, profile=Profile.SUB_CA, key_name=key_name)
         created.append("issuing CA")
     for ca in (root, issuing):
-        if ocsp_signer_for(ca) is None:
+        if _renewal_due(ocsp_signer_for(ca), now):
             _ocsp_signer_issue(ca)
             created.append(f"OCSP responder for the {ca.name} CA")
-    if tsa_certificate() is None:
+    if _renewal_due(tsa_certificate(), now):
         _tsa_issue(issuing)
         created.append("time-stamping authority")
     for department in Department.objects.all():
-        if seal_certificate_for(department) is None:
+        if _renewal_due(seal_certificate_for(department), now):
             department_seal_issue(department=department)
             created.append(f"seal of {department.code}")
     if created:

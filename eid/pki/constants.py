@@ -22,6 +22,9 @@ OCSP_SIGNER_VALIDITY = timedelta(days=365)
 RESIDENT_VALIDITY = timedelta(days=2 * 365)
 SEAL_VALIDITY = timedelta(days=3 * 365)
 TSA_VALIDITY = timedelta(days=5 * 365)
+# The portal's own service certificates (OCSP responders, the time-stamping authority, department
+# seals) are renewed this long before they expire, by the daily pki.renew_service_certificates task.
+SERVICE_RENEW_BEFORE = timedelta(days=30)
 # Residents hear this long before their signing certificate expires that they should renew it.
 RENEWAL_NOTICE_BEFORE = timedelta(days=30)
 # Back-date notBefore so a relying party whose clock is slightly behind accepts a fresh certificate.

@@ -1,4 +1,5 @@
-"""Scheduled PKI work: tell residents once that their signing certificate expires soon."""
+"""Scheduled PKI work: tell residents once that their signing certificate expires soon; renew the
+portal's own service certificates before they expire."""
 
 import logging
 
@@ -73,3 +74,15 @@ def certificates_notify_expiring_task() -> int:
     if notified:
         logger.info("Told %s residents their signing certificate expires soon", notified)
     return notified
+
+
+@shared_task(name="pki.renew_service_certificates")
+def service_certificates_renew_task() -> list[str]:
+    """Daily: renews the OCSP responders, the time-stamping authority and department seals a month
+    before they expire (and creates any that are missing), so OCSP never goes silent."""
+    from eid.pki.actions import pki_initialise
+
+    renewed = pki_initialise()
+    if renewed:
+        logger.info("PKI service certificates issued: %s", ", ".join(renewed))
+    return renewed

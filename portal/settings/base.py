@@ -384,4 +384,6 @@ CELERY_BEAT_SCHEDULE = {
         "task": "pki.notify_expiring_certificates",
         "schedule": 60 * 60 * 24,
     },
+    # Renews OCSP responders, the time-stamping authority and seals a month before they expire.
+    "pki-renew-service-certificates": {"task": "pki.renew_service_certificates", "schedule": 60 * 60 * 24},
 }

@@ -203,3 +203,38 @@ def test_openssl_ocsp_good_then_revoked(
     assert "Response verify OK" in revoked.stderr
     assert f"{tmp_path / 'resident.pem'}: revoked" in revoked.stdout
     assert "Reason: keyCompromise" in revoked.stdout
+
+
+def test_service_certificates_are_renewed_a_month_before_they_expire(
+    client: Client, resident_certificate: tuple
+) -> None:
+    """The gap: the responders lived a year and nothing renewed them; after that every OCSP answer was
+    `internalError` (and a lapsed time-stamping authority left signatures at B-B)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from eid.pki.actions import tsa_certificate
+    from eid.pki.models import IssuedCertificate
+    from eid.pki.selectors import ocsp_signer_for
+    from eid.pki.tasks import service_certificates_renew_task
+
+    _, certificate, issuer = resident_certificate
+    issuing = resident_certificate[0].issuer
+    old_responder, old_tsa = ocsp_signer_for(issuing), tsa_certificate()
+    assert service_certificates_renew_task() == []  # nothing due yet
+    soon = timezone.now() + timedelta(days=10)
+    IssuedCertificate.objects.filter(pk__in=[old_responder.pk, old_tsa.pk]).update(not_after=soon)
+
+    renewed = service_certificates_renew_task()
+
+    assert set(renewed) == {"OCSP responder for the issuing CA", "time-stamping authority"}
+    new_responder, new_tsa = ocsp_signer_for(issuing), tsa_certificate()
+    assert new_responder.pk != old_responder.pk and new_tsa.pk != old_tsa.pk
+    assert new_responder.not_after > timezone.now() + timedelta(days=300)
+    # OCSP answers are signed by the new responder from now on.
+    response = _post(client, _request(certificate, issuer, SHA1, None))
+    assert response.certificate_status == ocsp.OCSPCertStatus.GOOD
+    (signer,) = response.certificates
+    assert signer.serial_number == parse_certificate(new_responder.certificate_pem).serial_number
+    assert service_certificates_renew_task() == []  # and the next day, nothing more
