@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from eid.public import AssuranceLevel
 from services.eforms.storage import attachment_path, private_storage
@@ -159,7 +160,8 @@ class Submission(models.Model):
     class Status(models.TextChoices):
         # Signed (if required) and waiting for the fee; not yet a case for the department.
         PAYMENT_PENDING = "payment_pending", _("Waiting for payment")
-        SUBMITTED = "submitted", _("Submitted")
+        # A status, not the "Submitted" column of dates (Chinese words these differently).
+        SUBMITTED = "submitted", pgettext_lazy("application status", "Submitted")
         IN_REVIEW = "in_review", _("In review")
         MORE_INFO_REQUESTED = "more_info_requested", _("More information requested")
         APPROVED = "approved", _("Approved")
@@ -301,7 +303,7 @@ class SubmissionEvent(models.Model):
     """The history of a submission: status changes, messages, notes, payments."""
 
     class Kind(models.TextChoices):
-        CREATED = "created", _("Submitted")
+        CREATED = "created", pgettext_lazy("application status", "Submitted")
         STATUS_CHANGED = "status_changed", _("Status changed")
         MESSAGE = "message", _("Message")
         NOTE = "note", _("Internal note")

@@ -3,8 +3,9 @@
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import translation
 
-from services.eforms.models import FormVersion
+from services.eforms.models import FormVersion, Submission, SubmissionEvent
 from services.testing import ServiceContractTests
 from tests.services.eforms.factories import FormVersionFactory, published_version
 
@@ -48,3 +49,12 @@ def test_one_published_version_per_form() -> None:
     version = published_version()
     with pytest.raises(IntegrityError), transaction.atomic():
         FormVersionFactory(form=version.form, status=FormVersion.Status.PUBLISHED)
+
+
+def test_the_submitted_status_is_not_worded_as_the_submitted_date_column() -> None:
+    """English says "Submitted" for both; Chinese does not ("已提交" vs "提交時間"). One msgid for both
+    showed residents the status "提交時間" (submission time)."""
+    with translation.override("zh-hant"):
+        column = translation.gettext("Submitted")
+        assert str(Submission.Status.SUBMITTED.label) != column
+        assert str(SubmissionEvent.Kind.CREATED.label) != column
