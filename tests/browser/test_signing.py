@@ -25,8 +25,10 @@ def fresh_cache() -> None:
     cache.clear()
 
 
-def _choose_pdf(page: object, path: Path) -> None:
-    page.set_input_files("input[name=document]", str(path))
+def _choose_pdf(page: object, path: Path, language: str) -> None:
+    # Found by its label in the page's language: USWDS's file-input script once replaced that name
+    # with an English aria-label on every page.
+    page.get_by_label(t(language, "File to sign"), exact=True).set_input_files(str(path))
     box = page.locator("input[name=as_pdf]")
     if not box.is_checked():
         page.locator("label[for=id_as_pdf]").click()  # USWDS draws the box on the label
@@ -50,7 +52,7 @@ def test_a_high_resident_signs_a_pdf_and_the_public_page_finds_it_valid(
     page.goto(f"{base}/{language}/eid/signing/")
     assert page.get_by_role("heading", level=1).inner_text() == t(language, "Digital signing")
     axe_clean(page)
-    _choose_pdf(page, source)
+    _choose_pdf(page, source, language)
     page.get_by_role("button", name=t(language, "Sign"), exact=True).click()
 
     # Sole control of the portal-held key: the authenticator app, then back to the signing page.
@@ -58,7 +60,7 @@ def test_a_high_resident_signs_a_pdf_and_the_public_page_finds_it_valid(
     page.fill("input[name=code]", totp_code(secret))
     submit_form_with(page, "code")
     page.wait_for_url(re.compile(rf"/{language}/eid/signing/$"))
-    _choose_pdf(page, source)
+    _choose_pdf(page, source, language)
     page.get_by_role("button", name=t(language, "Sign"), exact=True).click()
     assert page.get_by_role("heading", name=t(language, "Signed")).is_visible()
     code = page.locator("[role=status] strong").first.inner_text()
@@ -75,7 +77,7 @@ def test_a_high_resident_signs_a_pdf_and_the_public_page_finds_it_valid(
     page.context.clear_cookies()
     page.goto(f"{base}/{language}/eid/verify/")
     axe_clean(page)
-    page.set_input_files("input[name=document]", str(signed))
+    page.get_by_label(t(language, "Document"), exact=True).set_input_files(str(signed))
     page.get_by_role("button", name=t(language, "Verify"), exact=True).click()
     assert page.get_by_role("heading", name=t(language, "The signature is valid")).is_visible()
     assert page.get_by_text(code, exact=True).is_visible()
