@@ -202,14 +202,41 @@ class PageForm(forms.Form):
         return page
 
 
+# What officers read for each answer type and eID source (the codes are the definition's vocabulary).
+FIELD_TYPE_LABELS = {
+    "text": _("Text"),
+    "number": _("Number"),
+    "date": _("Date"),
+    "choice": _("One choice from a list"),
+    "checkbox": _("Tick boxes"),
+    "email": _("Email address"),
+    "phone": _("Phone number"),
+    "hk_address": _("Hong Kong address"),
+    "hkid": _("HKID number"),
+    "file": _("File upload"),
+    "declaration": _("Declaration"),
+}
+PREFILL_LABELS = {
+    "name_en": _("Name in English"),
+    "name_zh": _("Name in Chinese"),
+    "address": _("Address"),
+    "phone": _("Phone number"),
+    "email": _("Email address"),
+    "birthdate": _("Date of birth"),
+    "hkid_masked": _("HKID number (masked)"),
+}
+
+
 class FieldForm(forms.Form):
     key = _KeyField(label=_("Key"))
-    type = forms.ChoiceField(label=_("Type of answer"), choices=[(kind, kind) for kind in FIELD_TYPES])
+    type = forms.ChoiceField(
+        label=_("Type of answer"), choices=[(kind, FIELD_TYPE_LABELS[kind]) for kind in FIELD_TYPES]
+    )
     required = forms.BooleanField(label=_("An answer is required"), required=False)
     prefill = forms.ChoiceField(
         label=_("Fill in from the resident's eID"),
         required=False,
-        choices=[("", _("No")), *[(source, source) for source in PREFILL_SOURCES]],
+        choices=[("", _("No")), *[(source, PREFILL_LABELS[source]) for source in PREFILL_SOURCES]],
     )
     min = forms.CharField(label=_("Minimum (number, or date YYYY-MM-DD)"), required=False, max_length=20)
     max = forms.CharField(label=_("Maximum (number, or date YYYY-MM-DD)"), required=False, max_length=20)

@@ -209,3 +209,22 @@ def test_only_officers_of_the_department_reach_the_builder(
         assert as_officer.get(url).status_code in (200, 302)
     form.refresh_from_db()
     assert form.status == Form.Status.PUBLISHED
+
+
+def test_answer_types_and_eid_sources_are_named_in_the_officers_language(
+    as_officer: Client, transport: object
+) -> None:
+    """Officers read "Hong Kong address" / 香港地址 and "Name in Chinese", not the codes hk_address, name_zh."""
+    form = create(as_officer, transport)
+    base = f"{BO}/{form.public_id}/v1"
+    response = as_officer.post(
+        f"{base}/pages/0/fields/new/",
+        {"key": "chinese_name", "type": "text", "prefill": "name_zh", "label_en": "Name"},
+    )
+    assert response.status_code == 302, response.context["problems"]
+    editor = as_officer.get(f"{base}/pages/0/fields/new/".replace("/en/", "/zh-hant/")).content.decode()
+    assert "香港地址" in editor and ">hk_address<" not in editor
+    assert "中文姓名" in editor
+    overview = as_officer.get(f"/zh-hant/back-office/forms/{form.public_id}/").content.decode()
+    assert "中文姓名" in overview and ": name_zh" not in overview
+    assert as_officer.get(f"{base}/preview/").status_code == 200
