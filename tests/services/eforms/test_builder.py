@@ -214,7 +214,7 @@ def test_only_officers_of_the_department_reach_the_builder(
 def test_answer_types_and_eid_sources_are_named_in_the_officers_language(
     as_officer: Client, transport: object
 ) -> None:
-    """Officers read "Hong Kong address" / 香港地址 and "Name in Chinese", not the codes hk_address, name_zh."""
+    """Officers read "Hong Kong address" (香港地址) and "Name in Chinese", not hk_address and name_zh."""
     form = create(as_officer, transport)
     base = f"{BO}/{form.public_id}/v1"
     response = as_officer.post(
