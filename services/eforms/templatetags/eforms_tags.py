@@ -25,4 +25,3 @@ def prefill_label(code: str) -> str:
     from services.eforms.builder_forms import PREFILL_LABELS
 
     return str(PREFILL_LABELS.get(code, code))
-
