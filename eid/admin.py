@@ -1,8 +1,19 @@
+from allauth.usersessions.admin import UserSessionAdmin as AllauthUserSessionAdmin
+from allauth.usersessions.models import UserSession
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from eid.models import Department, OfficerMembership, User
+
+# allauth's admin searches user__username, which our User does not have (every search was a 500):
+# the sessions are found by the resident's email instead. Importing it above registered it first.
+admin.site.unregister(UserSession)
+
+
+@admin.register(UserSession)
+class UserSessionAdmin(AllauthUserSessionAdmin):
+    search_fields = ["user__email", "ip"]
 
 
 class MembershipInline(admin.TabularInline):
