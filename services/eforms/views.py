@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from eid.public import (
     SCOPE_DESCRIPTIONS,
@@ -551,6 +551,7 @@ def pay(request: HttpRequest, submission_id: Any) -> HttpResponse:
     return _pay(request, submission)
 
 
+@require_GET
 def receipt(request: HttpRequest, submission_id: Any) -> HttpResponse:
     from services.eforms.receipts import receipt_sealed
 

@@ -317,6 +317,8 @@ def test_another_residents_confirmation_is_404(parking: FormVersion, applicant: 
     other = signed_in(UserFactory())
     assert other.get(f"{BASE}/applications/{submission.public_id}/").status_code == 404
     assert other.get(f"{BASE}/applications/{submission.public_id}/receipt.pdf").status_code == 404
+    # The receipt is read, never written: other methods are 405, not the PDF.
+    assert client.post(f"{BASE}/applications/{submission.public_id}/receipt.pdf").status_code == 405
 
 
 def test_a_wrong_prefilled_value_can_be_reported(parking: FormVersion, applicant: object) -> None:
