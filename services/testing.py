@@ -77,8 +77,11 @@ class ServiceContractTests:
         assert isinstance(service.erase_resident_data(citizen=citizen), int)
 
 
-def record_second_factor(client: Client, citizen: object) -> None:
-    """Mark the test session as signed in with a second factor, as allauth.mfa records it."""
+def record_second_factor(
+    client: Client, citizen: object, *, at: float = 0.0, mfa_at: float | None = None
+) -> None:
+    """Mark the test session as signed in with password (at `at`) and a TOTP code (at `mfa_at`,
+    default the same time), as allauth records the steps. The default 0.0 is a sign-in long ago."""
     from allauth.account.internal.flows.login import (
         _AUTHENTICATION_METHODS_USER_SESSION_KEY,
         AUTHENTICATION_METHODS_SESSION_KEY,
@@ -87,7 +90,7 @@ def record_second_factor(client: Client, citizen: object) -> None:
     session = client.session
     session[_AUTHENTICATION_METHODS_USER_SESSION_KEY] = str(citizen.pk)
     session[AUTHENTICATION_METHODS_SESSION_KEY] = [
-        {"method": "password", "at": 0.0},
-        {"method": "mfa", "type": "totp", "at": 0.0},
+        {"method": "password", "at": at, "email": citizen.email},
+        {"method": "mfa", "type": "totp", "id": 1, "at": at if mfa_at is None else mfa_at},
     ]
     session.save()

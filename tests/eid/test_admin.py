@@ -6,6 +6,7 @@ import pytest
 from allauth.usersessions.models import UserSession
 from django.test import Client
 
+from services.testing import record_second_factor
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -15,14 +16,7 @@ def administrator_client() -> tuple[Client, object]:
     user = UserFactory(is_staff=True, is_superuser=True)
     client = Client(raise_request_exception=False)
     client.force_login(user)
-    session = client.session
-    now = time.time()
-    session["account_authentication_methods_user"] = str(user.pk)
-    session["account_authentication_methods"] = [
-        {"method": "password", "at": now, "email": user.email},
-        {"method": "mfa", "type": "totp", "id": 1, "at": now},
-    ]
-    session.save()
+    record_second_factor(client, user, at=time.time())
     return client, user
 
 

@@ -185,26 +185,17 @@ MFA_REAUTHENTICATE = "/en/accounts/2fa/reauthenticate/"
 @pytest.fixture
 def second_factor_session(web: BrowserClient, user_factory: type) -> tuple[object, str]:
     """A SUBSTANTIAL resident with an authenticator app, signed in with password and code an hour ago."""
-    from allauth.account.internal.flows.login import (
-        _AUTHENTICATION_METHODS_USER_SESSION_KEY,
-        AUTHENTICATION_METHODS_SESSION_KEY,
-    )
     from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 
     from eid.public import AssuranceLevel
+    from services.testing import record_second_factor
 
     resident = user_factory(assurance_level=AssuranceLevel.SUBSTANTIAL)
     secret = generate_totp_secret()
-    totp = TOTP.activate(resident, secret)
+    TOTP.activate(resident, secret)
     web.force_login(resident)
     an_hour_ago = time.time() - 3600
-    session = web.session
-    session[_AUTHENTICATION_METHODS_USER_SESSION_KEY] = str(resident.pk)
-    session[AUTHENTICATION_METHODS_SESSION_KEY] = [
-        {"method": "password", "at": an_hour_ago, "email": resident.email},
-        {"method": "mfa", "type": "totp", "id": totp.instance.pk, "at": an_hour_ago + 5},
-    ]
-    session.save()
+    record_second_factor(web, resident, at=an_hour_ago, mfa_at=an_hour_ago + 5)
     return resident, secret
 
 

@@ -12,6 +12,7 @@ from eid.constants import AssuranceLevel
 from eid.models import User
 from eid.pki.actions import pki_initialise
 from eid.pki.models import CertificateAuthority
+from services.testing import record_second_factor
 from tests.factories import UserFactory
 
 OPENSSL = shutil.which("openssl")
@@ -36,14 +37,7 @@ def substantial_resident(db: None) -> User:
 def strong_session(client: Client, user: User, *, mfa_at: float | None = None) -> Client:
     """Sign in as after password + TOTP (allauth's own session record of the steps)."""
     client.force_login(user)
-    session = client.session
-    now = time.time()
-    session["account_authentication_methods_user"] = str(user.pk)
-    session["account_authentication_methods"] = [
-        {"method": "password", "at": now, "email": user.email},
-        {"method": "mfa", "type": "totp", "id": 1, "at": mfa_at if mfa_at is not None else now},
-    ]
-    session.save()
+    record_second_factor(client, user, at=time.time(), mfa_at=mfa_at)
     return client
 
 

@@ -2,10 +2,11 @@
 
 import itertools
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from eid.public import OfficerRole
-from services.eforms.models import Submission, SubmissionEvent
+from services.eforms.models import Attachment, Submission, SubmissionEvent
 from tests.factories import OfficerMembershipFactory, UserFactory
 
 _numbers = itertools.count(1)
@@ -36,3 +37,19 @@ def make_officer(department: object, *, role: str = OfficerRole.OFFICER, **kwarg
     user = UserFactory(**kwargs)
     OfficerMembershipFactory(user=user, department=department, role=role)
     return user
+
+
+def make_attachment(
+    submission: object, *, resident: object | None = None, content: bytes = PDF
+) -> Attachment:
+    """A PDF on the submission's `letter` question, uploaded by its resident (or `resident`)."""
+    return Attachment.objects.create(
+        resident=resident or submission.resident,
+        submission=submission,
+        field="letter",
+        original_name="letter.pdf",
+        content_type="application/pdf",
+        size=len(content),
+        sha256="0" * 64,
+        file=SimpleUploadedFile("x", content),
+    )

@@ -8,6 +8,7 @@ import pytest
 from django.test import Client
 
 from eid.public import AssuranceLevel, District
+from services.testing import record_second_factor
 from tests.factories import DepartmentFactory, UserFactory
 from tests.services.eforms.factories import published_version, text
 
@@ -139,12 +140,5 @@ def signed_in(user: object, *, mfa_at: float | None = None) -> Client:
     """A client signed in with password and a second factor (session level = account level)."""
     client = Client()
     client.force_login(user)
-    session = client.session
-    now = time.time()
-    session["account_authentication_methods_user"] = str(user.pk)
-    session["account_authentication_methods"] = [
-        {"method": "password", "at": now, "email": user.email},
-        {"method": "mfa", "type": "totp", "id": 1, "at": mfa_at if mfa_at is not None else now},
-    ]
-    session.save()
+    record_second_factor(client, user, at=time.time(), mfa_at=mfa_at)
     return client

@@ -6,16 +6,15 @@ import base64
 
 import pytest
 from django.core.cache import cache
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client as WebClient
 from django.utils import timezone
 from rest_framework.test import APIClient
 
 import eid.public
-from services.eforms.models import Attachment, Submission, SubmissionEvent
+from services.eforms.models import Submission, SubmissionEvent
 from services.notifications.actions import api_key_create
 from tests.factories import DepartmentFactory
-from tests.services.eforms.case_helpers import PDF, make_submission
+from tests.services.eforms.case_helpers import PDF, make_attachment, make_submission
 
 S = Submission.Status
 BASE = "/api/v1/eforms/"
@@ -60,16 +59,7 @@ def case(parking, applicant):
         signature_certificate_pem="-----BEGIN CERTIFICATE-----\n...\n-----END CERTIFICATE-----\n",
         signed_at=timezone.now(),
     )
-    attachment = Attachment.objects.create(
-        resident=applicant,
-        submission=submission,
-        field="letter",
-        original_name="letter.pdf",
-        content_type="application/pdf",
-        size=len(PDF),
-        sha256="0" * 64,
-        file=SimpleUploadedFile("x", PDF),
-    )
+    attachment = make_attachment(submission, resident=applicant)
     submission.answers = {**submission.answers, "letter": str(attachment.public_id)}
     submission.save()
     return submission

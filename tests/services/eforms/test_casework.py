@@ -15,10 +15,10 @@ from eid.audit.models import AuditEvent
 from eid.public import ApplicationError, OfficerRole
 from services.eforms import casework
 from services.eforms.case_selectors import csv_safe
-from services.eforms.models import Attachment, Submission, SubmissionEvent
+from services.eforms.models import Submission, SubmissionEvent
 from services.notifications.models import Message
 from tests.factories import DepartmentFactory, UserFactory
-from tests.services.eforms.case_helpers import PDF, make_officer, make_submission
+from tests.services.eforms.case_helpers import PDF, make_attachment, make_officer, make_submission
 from tests.services.eforms.conftest import signed_in
 
 S = Submission.Status
@@ -172,16 +172,7 @@ def test_another_residents_application_cannot_be_withdrawn(case):
 
 
 def test_officer_of_another_department_gets_404_everywhere(case, outsider, officer):
-    attachment = Attachment.objects.create(
-        resident=case.resident,
-        submission=case,
-        field="letter",
-        original_name="letter.pdf",
-        content_type="application/pdf",
-        size=len(PDF),
-        sha256="0" * 64,
-        file=SimpleUploadedFile("x", PDF),
-    )
+    attachment = make_attachment(case)
     client = signed_in(outsider)
     kwargs = {"submission_id": case.public_id}
     assert client.get(reverse("eforms_cases:detail", kwargs=kwargs)).status_code == 404

@@ -149,19 +149,10 @@ def test_an_officer_cannot_read_the_file_of_an_application_still_waiting_for_its
     parking: FormVersion, applicant: object
 ) -> None:
     """Not yet a case: no officer sees it, through the case page or the resident's URL."""
-    from tests.services.eforms.case_helpers import make_submission
+    from tests.services.eforms.case_helpers import make_attachment, make_submission
 
     pending = make_submission(parking, applicant, status=Submission.Status.PAYMENT_PENDING, fee_cents=100)
-    attachment = Attachment.objects.create(
-        resident=applicant,
-        submission=pending,
-        field="letter",
-        original_name="letter.pdf",
-        content_type="application/pdf",
-        size=len(PDF),
-        sha256="0" * 64,
-        file=SimpleUploadedFile("x", PDF),
-    )
+    attachment = make_attachment(pending, resident=applicant, content=PDF)
     officer = OfficerMembershipFactory(
         department=parking.form.department,
         user=UserFactory(assurance_level=AssuranceLevel.SUBSTANTIAL),
